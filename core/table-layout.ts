@@ -1,0 +1,72 @@
+/**
+ * The DynamoDB table layout: a contract with downstream apps, and the one definition that both the CDK app (`lib/`)
+ * and the local runner (`local/`) build their tables from.
+ *
+ * Readings table, one item per reading identity:
+ * - `pk` (S): series key `<customer-id>/<meter-id>/<register-id>`; `sk` (S): canonical reading time.
+ * - `value` (N): the reading's value, exact decimal.
+ * - `customerId`, `subscriptionId`, `meterId` (S), `registerId`, `schemaVersion` (N), `intervalStart` (S, v2),
+ *   `systemTime` (S, v1), `extraFields` (S, lossless JSON text of fields the version does not define),
+ *   `receivedAt` (S, the bridge's receive time), `ingestedAt` (S), `topic`, `shardId`, `sequenceNumber` (S).
+ * - Keys starting with {@link SERIES_REGISTRY_PREFIX} are the series registry (one item per series), never readings.
+ *
+ * Quarantine table, one item per rejected or conflicting Kinesis record (idempotent: a retried record lands on the
+ * same item):
+ * - `pk` (S): `<shardId>/<sequenceNumber>` of the Kinesis record; `sk` (S): the reason code.
+ * - `reason` (S), `message` (S), `topic` (S), `payload` (B, raw bytes), `receivedAt`, `quarantinedAt` (S),
+ *   `shardId`, `sequenceNumber` (S), `expiresAt` (N, epoch seconds, the TTL attribute).
+ * - Conflicts also carry `seriesKey`, `readingTime`, `storedValue`, `storedSource`, `conflictingValue`,
+ *   `conflictingSource`.
+ * - Index `byReason`: `reason` then `quarantinedAt`, to list quarantined items by reason and time.
+ */
+
+/** A key attribute: its name and DynamoDB scalar type. */
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N' | 'B';
+}
+
+/** A global secondary index, projecting all attributes. */
+export interface IndexLayout {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+}
+
+/** The shape of one table. */
+export interface TableLayout {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  readonly timeToLiveAttribute?: string;
+  readonly globalSecondaryIndexes: readonly IndexLayout[];
+  /** What the table's DynamoDB stream carries, if it has one. */
+  readonly stream?: 'NEW_IMAGE';
+}
+
+/** Prefix of the series registry's partition keys in the readings table (`series#<customer-id>`). */
+export const SERIES_REGISTRY_PREFIX = 'series#';
+
+/** The readings table. Its stream (new images) is the change feed for downstream apps. */
+export const READINGS_TABLE: TableLayout = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [],
+  stream: 'NEW_IMAGE',
+};
+
+/** The quarantine table. */
+export const QUARANTINE_TABLE: TableLayout = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  timeToLiveAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byReason',
+      partitionKey: { name: 'reason', type: 'S' },
+      sortKey: { name: 'quarantinedAt', type: 'S' },
+    },
+  ],
+};
+
+/** Default time a quarantine item is kept before DynamoDB's TTL removes it. */
+export const DEFAULT_QUARANTINE_RETENTION_DAYS = 90;

@@ -1,0 +1,10 @@
+/** `npm run test:chaos`: the reliability and security suite (issue 8), one scenario at a time. */
+const base = require('./jest.config.js');
+/** @type {import('jest').Config} */
+module.exports = {
+  ...base,
+  roots: ['<rootDir>/test/chaos'],
+  testPathIgnorePatterns: ['/node_modules/'],
+  testTimeout: 300_000,
+  maxWorkers: 1,
+};
