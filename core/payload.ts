@@ -91,8 +91,10 @@ function decodeUnsafe(bytes: Uint8Array): Result<DecodedPayload> {
     if (/duplicate key/i.test(message)) return reject('duplicate-key', `payload has a duplicate key: ${message}`);
     return reject('not-json', `payload is not JSON: ${message}`);
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    const kind = doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc;
+  // lossless-json returns numbers as LosslessNumber objects, so a bare number must be told apart from an object
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || isLosslessNumber(doc)) {
+    const kind =
+      doc === null ? 'null' : Array.isArray(doc) ? 'an array' : isLosslessNumber(doc) ? 'a number' : typeof doc;
     return reject('not-object', `payload must be a JSON object, got ${kind}`);
   }
   const obj = doc as Record<string, unknown>;

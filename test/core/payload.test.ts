@@ -1,0 +1,219 @@
+import {
+  decodePayload,
+  decodeReading,
+  isSameReading,
+  MAX_PAYLOAD_BYTES,
+  REJECTION_REASONS,
+  type RejectionReason,
+} from '../../core';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+// The provider's two published samples, verbatim (shared/reference/upstream-mqtt-service.md).
+const SAMPLE_V1 = `{
+    "smarteo_payload_schema_version": 1,
+    "data_timestamp_utc": "2023-01-01T12:34:56.789Z",
+    "system_timestamp_utc": "2023-01-01T12:30:00.000Z",
+    "register_id": 2,
+    "meter_reading": 123.456
+}`;
+const SAMPLE_V2 = `{
+    "smarteo_payload_schema_version": 2,
+    "measurement_start_timestamp_utc": "2023-01-01T12:00:00.000Z",
+    "measurement_end_timestamp_utc": "2023-01-01T12:01:00.000Z",
+    "register_id": 12,
+    "value": 123.456
+}`;
+
+const v1 = (over: Record<string, unknown> = {}, drop: string[] = []) => {
+  const o: Record<string, unknown> = {
+    smarteo_payload_schema_version: 1,
+    data_timestamp_utc: '2023-01-01T12:34:56.789Z',
+    system_timestamp_utc: '2023-01-01T12:30:00.000Z',
+    register_id: 2,
+    meter_reading: 1,
+    ...over,
+  };
+  for (const d of drop) delete o[d];
+  return JSON.stringify(o);
+};
+const v2 = (over: Record<string, unknown> = {}, drop: string[] = []) => {
+  const o: Record<string, unknown> = {
+    smarteo_payload_schema_version: 2,
+    measurement_start_timestamp_utc: '2023-01-01T12:00:00.000Z',
+    measurement_end_timestamp_utc: '2023-01-01T12:01:00.000Z',
+    register_id: 12,
+    value: 1,
+    ...over,
+  };
+  for (const d of drop) delete o[d];
+  return JSON.stringify(o);
+};
+
+describe('decodePayload', () => {
+  it('decodes the provider v1 sample with the exact decimal text', () => {
+    expect(decodePayload(bytes(SAMPLE_V1))).toEqual({
+      ok: true,
+      value: {
+        schemaVersion: 1,
+        registerId: 2,
+        value: '123.456',
+        readingTime: '2023-01-01T12:34:56.789Z',
+        systemTime: '2023-01-01T12:30:00.000Z',
+      },
+    });
+  });
+
+  it('decodes the provider v2 sample with the exact decimal text', () => {
+    expect(decodePayload(bytes(SAMPLE_V2))).toEqual({
+      ok: true,
+      value: {
+        schemaVersion: 2,
+        registerId: 12,
+        value: '123.456',
+        readingTime: '2023-01-01T12:01:00.000Z',
+        intervalStart: '2023-01-01T12:00:00.000Z',
+      },
+    });
+  });
+
+  it.each([
+    [
+      'a value with more digits than a double holds',
+      '{"v":0}'.replace('{"v":0}', v2().replace('"value":1', '"value":0.1000000000000000000000000000000000001')),
+      '0.1000000000000000000000000000000000001',
+    ],
+    ['a negative value', v2({ value: -5.25 }), '-5.25'],
+    ['an exponent value', v2().replace('"value":1', '"value":1.5E+3'), '1500'],
+    ['trailing zeros', v2().replace('"value":1', '"value":2.500'), '2.5'],
+  ])('keeps the exact value of %s', (_what, text, value) => {
+    const r = decodePayload(bytes(text));
+    expect(r.ok && r.value.value).toBe(value);
+  });
+
+  it('keeps unknown fields aside, numbers exact, without rejecting', () => {
+    const r = decodePayload(bytes(v2().replace('}', ',"quality":"good","factor":0.30000000000000001}')));
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.value.extraFields).toBe('{"quality":"good","factor":0.30000000000000001}');
+  });
+
+  it('accepts v2 for register 2 (the provider is moving every register to v2)', () => {
+    expect(decodePayload(bytes(v2({ register_id: 2 }))).ok).toBe(true);
+  });
+
+  it('accepts an identical repeated key', () => {
+    expect(decodePayload(bytes(v2().replace('"value":1', '"value":1,"value":1'))).ok).toBe(true);
+  });
+
+  const cases: Array<[string, string | Uint8Array, RejectionReason, RegExp]> = [
+    ['invalid UTF-8', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'not-utf8', /UTF-8/],
+    ['a byte-order mark', '\ufeff' + v2(), 'not-json', /not JSON/],
+    ['text that is not JSON', 'hello', 'not-json', /not JSON/],
+    ['truncated JSON', v2().slice(0, 20), 'not-json', /not JSON/],
+    ['NaN', v2().replace('"value":1', '"value":NaN'), 'not-json', /not JSON/],
+    ['an empty payload', '', 'not-json', /not JSON/],
+    ['an array', '[1,2]', 'not-object', /an array/],
+    ['null', 'null', 'not-object', /null/],
+    ['a number', '42', 'not-object', /object/],
+    ['a differing duplicate key', v2().replace('"value":1', '"value":1,"value":2'), 'duplicate-key', /duplicate key/],
+    ['no version', v2({}, ['smarteo_payload_schema_version']), 'missing-field', /smarteo_payload_schema_version/],
+    ['version 3', v2({ smarteo_payload_schema_version: 3 }), 'unsupported-version', /got the number 3/],
+    ['version "1" as a string', v1({ smarteo_payload_schema_version: '1' }), 'unsupported-version', /string/],
+    [
+      'version 1.0',
+      v1().replace('"smarteo_payload_schema_version":1', '"smarteo_payload_schema_version":1.0'),
+      'unsupported-version',
+      /1\.0/,
+    ],
+    ['v1 without meter_reading', v1({}, ['meter_reading']), 'missing-field', /"meter_reading"/],
+    ['v1 without system_timestamp_utc', v1({}, ['system_timestamp_utc']), 'missing-field', /system_timestamp_utc/],
+    [
+      'v2 without start and end',
+      v2({}, ['measurement_start_timestamp_utc', 'measurement_end_timestamp_utc']),
+      'missing-field',
+      /start.*end|end.*start/,
+    ],
+    ['v2 with a null value', v2({ value: null }), 'missing-field', /"value"/],
+    ['v2 without register_id', v2({}, ['register_id']), 'missing-field', /register_id/],
+    ['register 0', v2({ register_id: 0 }), 'bad-register', /positive integer/],
+    ['a negative register', v2({ register_id: -1 }), 'bad-register', /positive integer/],
+    ['a fractional register', v2({ register_id: 1.5 }), 'bad-register', /positive integer/],
+    ['register 2.0', v2().replace('"register_id":12', '"register_id":2.0'), 'bad-register', /2\.0/],
+    ['a register as a string', v2({ register_id: '12' }), 'bad-register', /string/],
+    ['a register over 2^31-1', v2({ register_id: 2147483648 }), 'bad-register', /positive integer/],
+    ['v1 for register 12', v1({ register_id: 12 }), 'bad-register', /register 2/],
+    ['a value as a string', v2({ value: '123.456' }), 'bad-value', /string/],
+    ['a boolean value', v2({ value: true }), 'bad-value', /boolean/],
+    ['an object value', v2({ value: { a: 1 } }), 'bad-value', /object/],
+    [
+      'a value with 39 digits',
+      v2().replace('"value":1', '"value":123456789012345678901234567890123456789'),
+      'bad-value',
+      /39 significant/,
+    ],
+    ['a value out of range', v2().replace('"value":1', '"value":1e200'), 'bad-value', /range/],
+    [
+      'a timestamp with an offset',
+      v1({ data_timestamp_utc: '2023-01-01T13:34:56.789+01:00' }),
+      'bad-timestamp',
+      /data_timestamp_utc/,
+    ],
+    [
+      'a timestamp as a number',
+      v2({ measurement_end_timestamp_utc: 1672574460000 }),
+      'bad-timestamp',
+      /measurement_end_timestamp_utc/,
+    ],
+    ['a bad system timestamp', v1({ system_timestamp_utc: 'yesterday' }), 'bad-timestamp', /system_timestamp_utc/],
+    [
+      'an interval ending at its start',
+      v2({ measurement_end_timestamp_utc: '2023-01-01T12:00:00.000Z' }),
+      'bad-interval',
+      /must be after/,
+    ],
+    [
+      'an interval ending before its start',
+      v2({ measurement_end_timestamp_utc: '2023-01-01T11:00:00.000Z' }),
+      'bad-interval',
+      /must be after/,
+    ],
+    ['a payload over the limit', new Uint8Array(MAX_PAYLOAD_BYTES + 1), 'too-large', /at most/],
+  ];
+
+  it.each(cases)('fails on %s with %s', (_what, input, reason, message) => {
+    const r = decodePayload(typeof input === 'string' ? bytes(input) : input);
+    expect(r).toEqual({ ok: false, reason, message: expect.stringMatching(message) });
+  });
+
+  it('has a case for every payload rejection reason', () => {
+    const covered = new Set(cases.map((c) => c[2]));
+    const payloadReasons = REJECTION_REASONS.filter((r) => r !== 'bad-envelope' && r !== 'bad-topic');
+    expect(payloadReasons.filter((r) => !covered.has(r))).toEqual([]);
+  });
+});
+
+describe('decodeReading', () => {
+  it('gives two deliveries of one reading on different subscriptions the same identity', () => {
+    const a = decodeReading('meters/outbound/c1/sub-a/m1', bytes(SAMPLE_V1));
+    const b = decodeReading('meters/outbound/c1/sub-b/m1', bytes(SAMPLE_V1));
+    expect(a.ok && b.ok).toBe(true);
+    if (a.ok && b.ok) {
+      expect(a.value.seriesKey).toBe('c1/m1/2');
+      expect([a.value.seriesKey, a.value.readingTime]).toEqual([b.value.seriesKey, b.value.readingTime]);
+      expect(isSameReading(a.value, b.value)).toBe(true);
+    }
+  });
+
+  it('fails on a bad topic before looking at the payload', () => {
+    expect(decodeReading('meters/outbound/c1/m1', bytes('not json'))).toMatchObject({ ok: false, reason: 'bad-topic' });
+  });
+
+  it.each([
+    ['the value', { value: '2' }],
+    ['the interval start', { intervalStart: '2023-01-01T11:59:00.000Z' }],
+    ['the system time', { systemTime: '2023-01-01T12:31:00.000Z' }],
+  ])('tells a conflict when %s differs', (_what, change) => {
+    const base = { value: '1', readingTime: '2023-01-01T12:01:00.000Z', intervalStart: '2023-01-01T12:00:00.000Z' };
+    expect(isSameReading(base, { ...base, ...change })).toBe(false);
+  });
+});
