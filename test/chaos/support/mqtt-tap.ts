@@ -1,0 +1,137 @@
+/**
+ * Counts MQTT packets on the wire between the bridge and the broker: a {@link ConnectionTap} for the TCP proxy that
+ * splits each direction into MQTT control packets (fixed header, remaining length) and records the ones that prove
+ * or break the bridge's promise: PUBLISH at QoS 1 from the broker, PUBACK from the bridge, CONNECT and CONNACK.
+ * Plain MQTT only (the data scenarios run mqtt:// on loopback; TLS scenarios count TCP connections instead).
+ */
+import type { ConnectionTap } from './tcp-proxy';
+
+/** MQTT control packet types (MQTT 3.1.1, 2.2.1). */
+const CONNECT = 1;
+const CONNACK = 2;
+const PUBLISH = 3;
+const PUBACK = 4;
+const SUBSCRIBE = 8;
+const SUBACK = 9;
+const DISCONNECT = 14;
+
+/** What the tap has seen, over every connection. */
+export interface MqttWireCounts {
+  connects: number;
+  /** CONNACKs by return code. */
+  connacks: Record<number, number>;
+  /** CONNACKs with session present = 1. */
+  sessionsPresent: number;
+  /** QoS 1 PUBLISH packets sent by the broker to the bridge (redeliveries included). */
+  publishesToBridge: number;
+  /** Of which with the DUP flag. */
+  dupPublishesToBridge: number;
+  /** PUBACKs sent by the bridge to the broker. */
+  pubacksFromBridge: number;
+  /** PUBACKs whose packet id the broker had not sent on that connection, or sent twice (a protocol error). */
+  unexpectedPubacks: number;
+  /** PUBACKs sent out of the order in which the PUBLISHes arrived on the connection (MQTT 3.1.1, 4.6). */
+  outOfOrderPubacks: number;
+  subscribes: number;
+  /** SUBACK return codes seen (0x80 is a refusal). */
+  subackCodes: number[];
+  disconnects: number;
+  /** Time of the last PUBACK from the bridge, epoch ms. */
+  lastPubackAt: number;
+}
+
+/** A tap factory plus its counts. */
+export interface MqttTap {
+  readonly counts: MqttWireCounts;
+  /** Pass to {@link startTcpProxy} as `tap`. */
+  readonly tap: (connectionNumber: number) => ConnectionTap;
+}
+
+/** Splits a byte stream into MQTT packets, calling `onPacket(type, flags, body)` for each. */
+export function mqttPacketSplitter(onPacket: (type: number, flags: number, body: Buffer) => void) {
+  let buffer: Buffer = Buffer.alloc(0);
+  return (chunk: Buffer) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    for (;;) {
+      if (buffer.length < 2) return;
+      let length = 0;
+      let multiplier = 1;
+      let offset = 1;
+      let complete = false;
+      while (offset < buffer.length && offset <= 4) {
+        const byte = buffer[offset++]!;
+        length += (byte & 0x7f) * multiplier;
+        multiplier *= 128;
+        if ((byte & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete || buffer.length < offset + length) return;
+      const header = buffer[0]!;
+      onPacket(header >> 4, header & 0x0f, buffer.subarray(offset, offset + length));
+      buffer = buffer.subarray(offset + length);
+    }
+  };
+}
+
+/** Creates a tap that counts MQTT packets between a client (the bridge) and a broker. */
+export function createMqttTap(): MqttTap {
+  const counts: MqttWireCounts = {
+    connects: 0,
+    connacks: {},
+    sessionsPresent: 0,
+    publishesToBridge: 0,
+    dupPublishesToBridge: 0,
+    pubacksFromBridge: 0,
+    unexpectedPubacks: 0,
+    outOfOrderPubacks: 0,
+    subscribes: 0,
+    subackCodes: [],
+    disconnects: 0,
+    lastPubackAt: 0,
+  };
+  const tap = (): ConnectionTap => {
+    // Packet ids of QoS 1 PUBLISHes on this connection not yet acknowledged, in arrival order.
+    const awaiting: number[] = [];
+    const awaitingSet = new Set<number>();
+    return {
+      fromServer: mqttPacketSplitter((type, flags, body) => {
+        if (type === CONNACK && body.length >= 2) {
+          counts.connacks[body[1]!] = (counts.connacks[body[1]!] ?? 0) + 1;
+          if ((body[0]! & 1) === 1) counts.sessionsPresent += 1;
+        } else if (type === PUBLISH && ((flags >> 1) & 3) === 1) {
+          const topicLength = body.readUInt16BE(0);
+          const id = body.readUInt16BE(2 + topicLength);
+          counts.publishesToBridge += 1;
+          if ((flags & 8) !== 0) counts.dupPublishesToBridge += 1;
+          if (!awaitingSet.has(id)) {
+            awaitingSet.add(id);
+            awaiting.push(id);
+          }
+        } else if (type === SUBACK) {
+          for (const code of body.subarray(2)) counts.subackCodes.push(code);
+        }
+      }),
+      fromClient: mqttPacketSplitter((type, _flags, body) => {
+        if (type === CONNECT) counts.connects += 1;
+        else if (type === SUBSCRIBE) counts.subscribes += 1;
+        else if (type === DISCONNECT) counts.disconnects += 1;
+        else if (type === PUBACK && body.length >= 2) {
+          const id = body.readUInt16BE(0);
+          counts.pubacksFromBridge += 1;
+          counts.lastPubackAt = Date.now();
+          if (!awaitingSet.has(id)) {
+            counts.unexpectedPubacks += 1;
+            return;
+          }
+          if (awaiting[0] !== id) counts.outOfOrderPubacks += 1;
+          awaitingSet.delete(id);
+          const at = awaiting.indexOf(id);
+          awaiting.splice(at, 1);
+        }
+      }),
+    };
+  };
+  return { counts, tap };
+}
