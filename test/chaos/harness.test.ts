@@ -1,0 +1,119 @@
+/**
+ * The chaos suite's own instruments, checked before they are trusted: the TCP proxy forwards, refuses and
+ * black-holes; the MQTT tap counts PUBLISH and PUBACK packets as a real client and broker exchange them; the HTTP
+ * fault proxy answers as a throttled DynamoDB.
+ */
+import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import mqtt from 'mqtt';
+import { startEmbeddedBroker } from '../../local/services/embedded-broker';
+import { stopEverything, track } from './support/children';
+import { startHttpFaultProxy } from './support/http-fault-proxy';
+import { createMqttTap } from './support/mqtt-tap';
+import { readRss } from './support/rss';
+import { startTcpProxy } from './support/tcp-proxy';
+
+afterAll(async () => {
+  await stopEverything();
+});
+
+async function canConnect(port: number): Promise<'connected' | 'reset'> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('data', () => undefined);
+    socket.once('connect', () => {
+      socket.once('close', () => resolve('reset'));
+      setTimeout(() => {
+        socket.destroy();
+        resolve('connected');
+      }, 200);
+    });
+    socket.once('error', () => resolve('reset'));
+  });
+}
+
+describe('the chaos harness', () => {
+  it('counts QoS 1 PUBLISHes and PUBACKs between a client and a broker through the proxy', async () => {
+    // GIVEN a broker behind a tapped proxy, and a subscriber with a persistent session
+    const broker = track('broker', await startEmbeddedBroker());
+    const tap = createMqttTap();
+    const proxy = track('proxy', await startTcpProxy({ targetPort: broker.port, tap: tap.tap }));
+    const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${proxy.port}`, {
+      clientId: 'harness-sub',
+      clean: false,
+      reconnectPeriod: 0,
+    });
+    await subscriber.subscribeAsync('t/#', { qos: 1 });
+    const publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { reconnectPeriod: 0 });
+    const received = new Promise<void>((resolve) => {
+      let n = 0;
+      subscriber.on('message', () => {
+        if (++n === 20) resolve();
+      });
+    });
+
+    // WHEN 20 messages are published at QoS 1
+    for (let i = 0; i < 20; i++) await publisher.publishAsync(`t/${i}`, `m${i}`, { qos: 1 });
+    await received;
+    await new Promise((r) => setTimeout(r, 200));
+
+    // THEN the tap saw the connect, 20 PUBLISHes to the client and 20 PUBACKs back, in order
+    expect(tap.counts.connects).toBe(1);
+    expect(tap.counts.connacks[0]).toBe(1);
+    expect(tap.counts.subackCodes).toEqual([1]);
+    expect(tap.counts.publishesToBridge).toBe(20);
+    expect(tap.counts.pubacksFromBridge).toBe(20);
+    expect(tap.counts.outOfOrderPubacks).toBe(0);
+    expect(tap.counts.unexpectedPubacks).toBe(0);
+    await subscriber.endAsync(true);
+    await publisher.endAsync();
+  });
+
+  it('refuses and black-holes connections on demand, and passes again after', async () => {
+    const target = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
+    track('target', { stop: () => new Promise<void>((r) => target.close(() => r())) });
+    const address = target.address();
+    const proxy = track(
+      'proxy',
+      await startTcpProxy({ targetPort: typeof address === 'object' && address ? address.port : 0 }),
+    );
+
+    expect(await canConnect(proxy.port)).toBe('connected');
+    proxy.setMode('refuse');
+    expect(await canConnect(proxy.port)).toBe('reset');
+    proxy.setMode('blackhole');
+    expect(await canConnect(proxy.port)).toBe('connected');
+    proxy.setMode('pass');
+    const res = await fetch(`http://127.0.0.1:${proxy.port}/`);
+    expect(await res.text()).toBe('ok');
+    expect(proxy.connections).toBe(4);
+  });
+
+  it('answers as a throttled DynamoDB in throttle mode and forwards in pass mode', async () => {
+    const target = createServer((_req, res) => res.end('{}'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
+    track('target', { stop: () => new Promise<void>((r) => target.close(() => r())) });
+    const address = target.address();
+    const proxy = track(
+      'ddb-proxy',
+      await startHttpFaultProxy(typeof address === 'object' && address ? address.port : 0),
+    );
+
+    proxy.mode = 'throttle';
+    const throttled = await fetch(proxy.endpoint, { method: 'POST', body: '{}' });
+    expect(throttled.status).toBe(400);
+    expect(((await throttled.json()) as { __type: string }).__type).toMatch(/ProvisionedThroughputExceededException$/);
+    proxy.mode = 'pass';
+    const passed = await fetch(proxy.endpoint, { method: 'POST', body: '{}' });
+    expect(passed.status).toBe(200);
+    expect(proxy.faulted).toBe(1);
+    expect(proxy.forwarded).toBe(1);
+  });
+
+  it('reads a live process resident memory from /proc', () => {
+    const r = readRss(process.pid);
+    expect(r?.rss).toBeGreaterThan(10 * 1024 * 1024);
+    expect(r?.hwm).toBeGreaterThanOrEqual(r!.rss);
+  });
+});
