@@ -1,0 +1,216 @@
+/**
+ * The bridge: an MQTT session feeding a Kinesis sink through a bounded acknowledgement window. A message's PUBACK goes
+ * out only after its record is in Kinesis, in receive order, on the connection it came in on (see `mqtt-session.ts`
+ * for the mechanism and `ack-window.ts` for the order).
+ */
+import type { IPublishPacket } from 'mqtt';
+import { encodeStreamRecord } from '../../core';
+import { AckWindow, type Delivery } from './ack-window';
+import type { BridgeConfig } from './config';
+import type { CredentialsProvider } from './credentials';
+import { startHealthServer, type BridgeStatus, type HealthServer } from './health-server';
+import { createKinesisClient, KinesisSink, type RecordSink, type SinkStats } from './kinesis-sink';
+import type { BridgeLogger } from './logger';
+import { BridgeMetrics } from './metrics';
+import { MqttSession, type Connection } from './mqtt-session';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+
+/** What a bridge is built from; everything but the config has a default or is injectable for tests and benchmarks. */
+export interface BridgeDeps {
+  readonly logger: BridgeLogger;
+  readonly credentials: CredentialsProvider;
+  /** @default - a client from `createKinesisClient()` (HTTP/1.1 keep-alive) */
+  readonly kinesisClient?: KinesisClient;
+  /** @default - a {@link KinesisSink} on `kinesisClient`; a benchmark may pass an in-memory sink */
+  readonly sink?: (
+    onWritten: (tokens: Array<Delivery<Connection> | undefined>) => void,
+  ) => RecordSink<Delivery<Connection> | undefined>;
+  /** Where EMF lines go. @default - stdout */
+  readonly writeMetrics?: (line: string) => void;
+}
+
+/** A running bridge. */
+export class Bridge {
+  private readonly window: AckWindow<Connection>;
+  private readonly sink: RecordSink<Delivery<Connection> | undefined>;
+  private readonly sinkStats: SinkStats | undefined;
+  private readonly session: MqttSession;
+  private readonly metrics: BridgeMetrics;
+  private health: HealthServer | undefined;
+  private state: BridgeStatus['state'] = 'starting';
+  private readonly startedAt = Date.now();
+  private readonly counters = { received: 0, written: 0, acked: 0, notAcked: 0 };
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: BridgeConfig,
+    private readonly deps: BridgeDeps,
+  ) {
+    this.window = new AckWindow(config.maxPendingMessages, config.maxPendingBytes);
+    const onWritten = (tokens: Array<Delivery<Connection> | undefined>) => this.onWritten(tokens);
+    if (deps.sink) {
+      this.sink = deps.sink(onWritten);
+    } else {
+      const sink = new KinesisSink<Delivery<Connection> | undefined>({
+        client: deps.kinesisClient ?? createKinesisClient(config.kinesis.requestTimeoutMillis),
+        streamName: config.kinesis.streamName,
+        maxBatchRecords: config.kinesis.maxBatchRecords,
+        maxBatchBytes: config.kinesis.maxBatchBytes,
+        lingerMillis: config.kinesis.lingerMillis,
+        retryMinMillis: config.kinesis.retryMinMillis,
+        retryMaxMillis: config.kinesis.retryMaxMillis,
+        logger: deps.logger,
+        onWritten,
+      });
+      this.sink = sink;
+      this.sinkStats = sink.stats;
+    }
+    this.session = new MqttSession(
+      config.mqtt,
+      deps.credentials,
+      {
+        onPublish: (conn, packet) => this.onPublish(conn, packet),
+        onUnacknowledgedPublish: (packet) => this.onUnacknowledgedPublish(packet),
+      },
+      deps.logger,
+    );
+    this.metrics = new BridgeMetrics(
+      {
+        counters: () => ({
+          received: this.counters.received,
+          written: this.counters.written,
+          putRecordsRetries: this.sinkStats?.retriedEntries ?? 0,
+          reconnects: this.session.stats.reconnects,
+          sessionsLost: this.session.stats.sessionsLost,
+        }),
+        gauges: () => ({
+          connected: this.session.ready,
+          pending: this.window.pendingMessages,
+          oldestPendingAgeMillis: this.window.oldestAgeMillis(Date.now()),
+        }),
+      },
+      config.mqtt.clientId,
+      deps.writeMetrics,
+    );
+  }
+
+  /** The port of the health server (useful when HEALTH_PORT is 0). */
+  get healthPort(): number | undefined {
+    return this.health?.port;
+  }
+
+  /** Starts the health server, the metrics and the session. */
+  async start(): Promise<void> {
+    this.health = await startHealthServer(this.config.healthPort, () => this.status());
+    this.metrics.start(this.config.metricsIntervalMillis);
+    this.state = 'running';
+    this.session.start();
+    this.deps.logger.info('bridge started', {
+      url: this.config.mqtt.url,
+      clientId: this.config.mqtt.clientId,
+      topics: this.config.mqtt.topics,
+      protocolVersion: this.config.mqtt.protocolVersion,
+      streamName: this.config.kinesis.streamName,
+      credentials: this.deps.credentials.source,
+      healthPort: this.health.port,
+      maxPendingMessages: this.config.maxPendingMessages,
+      maxPendingBytes: this.config.maxPendingBytes,
+    });
+  }
+
+  /**
+   * Stops: takes no more messages, writes what it holds, acknowledges it, disconnects without unsubscribing.
+   * Resolves within `shutdownTimeoutMillis`; whatever was not written by then stays unacknowledged at the broker.
+   */
+  stop(reason = 'stop requested'): Promise<void> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    const deadline = Date.now() + this.config.shutdownTimeoutMillis;
+    this.state = 'stopping';
+    this.deps.logger.info(`stopping: ${reason}`, { pending: this.window.pendingMessages });
+    this.session.stopTaking();
+    // Leave time for the DISCONNECT and the health server after the flush.
+    const flushed = await this.sink.drain(Math.max(0, deadline - Date.now() - 1_000));
+    if (!flushed) {
+      this.deps.logger.warn('shutdown timeout: some records were not written; their messages stay unacknowledged', {
+        pending: this.window.pendingMessages,
+      });
+    }
+    await this.session.stop(Math.max(100, Math.min(2_000, deadline - Date.now() - 200)));
+    this.sink.close();
+    this.metrics.stop();
+    this.metrics.emit();
+    await this.health?.close();
+    this.deps.logger.info('stopped', { ...this.status() });
+  }
+
+  /** The JSON of `/status`. */
+  status(): BridgeStatus {
+    const s = this.session.stats;
+    return {
+      received: this.counters.received,
+      written: this.counters.written,
+      acked: this.counters.acked,
+      pending: this.window.pendingMessages,
+      pendingBytes: this.window.pendingBytes,
+      oldestPendingAgeMillis: this.window.oldestAgeMillis(Date.now()),
+      notAcked: this.counters.notAcked,
+      reconnects: s.reconnects,
+      sessionsLost: s.sessionsLost,
+      connectAttempts: s.connectAttempts,
+      consecutiveFailures: s.consecutiveFailures,
+      putRecordsRetries: this.sinkStats?.retriedEntries ?? 0,
+      connected: s.connected,
+      subscribed: s.subscribed,
+      state: this.state,
+      rssBytes: process.memoryUsage.rss(),
+      uptimeMillis: Date.now() - this.startedAt,
+    };
+  }
+
+  private onPublish(conn: Connection, packet: IPublishPacket): boolean {
+    this.counters.received += 1;
+    const receivedAt = Date.now();
+    const record = encodeStreamRecord({
+      topic: packet.topic,
+      payload: packet.payload as Buffer,
+      receivedAt: new Date(receivedAt),
+      dup: packet.dup === true,
+    });
+    const bytes = record.data.byteLength + record.partitionKey.length;
+    const delivery = this.window.add(conn, packet.messageId as number, bytes, receivedAt);
+    this.sink.put(record, delivery);
+    return this.window.full;
+  }
+
+  private onUnacknowledgedPublish(packet: IPublishPacket): void {
+    this.counters.received += 1;
+    const record = encodeStreamRecord({
+      topic: packet.topic,
+      payload: packet.payload as Buffer,
+      receivedAt: new Date(),
+      dup: packet.dup === true,
+    });
+    this.sink.put(record, undefined);
+  }
+
+  private onWritten(tokens: Array<Delivery<Connection> | undefined>): void {
+    this.counters.written += tokens.length;
+    const now = Date.now();
+    const deliveries: Delivery<Connection>[] = [];
+    for (const t of tokens) {
+      if (!t) continue;
+      deliveries.push(t);
+      this.metrics.recordLatency(now - t.receivedAt);
+    }
+    // PUBACKs must go out in the order the PUBLISHes came in (MQTT 3.1.1, 4.6): the window releases them so.
+    for (const d of this.window.markWritten(deliveries)) {
+      if (this.session.ack(d.connection, d.messageId)) this.counters.acked += 1;
+      else this.counters.notAcked += 1;
+    }
+    if (!this.window.full) this.session.resume();
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * The bridge's configuration: every environment variable is read here, once, and validated at start. Each problem
+ * becomes one line naming the variable, the value received and what is allowed; the password is never echoed.
+ * The table of variables and defaults is in docs/bridge.md; {@link DEFAULTS} is the single source of the defaults.
+ */
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { validateSubscriptionFilter } from '../../core';
+import { ConfigError } from './errors';
+import { LOG_LEVELS, type LogLevel } from './logger';
+
+/** Kinesis's limits on one PutRecords call. */
+export const PUT_RECORDS_MAX_RECORDS = 500;
+export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+
+/** The validated configuration of one bridge. */
+export interface BridgeConfig {
+  readonly mqtt: MqttConfig;
+  readonly kinesis: KinesisConfig;
+  /** Most messages received and not yet acknowledged (all connections together). */
+  readonly maxPendingMessages: number;
+  /** Most bytes of stream records received and not yet acknowledged. */
+  readonly maxPendingBytes: number;
+  /** HTTP port of /healthz, /readyz and /status; 0 picks a free one. */
+  readonly healthPort: number;
+  readonly metricsIntervalMillis: number;
+  readonly shutdownTimeoutMillis: number;
+  readonly logLevel: LogLevel;
+}
+
+/** How to reach and hold the MQTT session. */
+export interface MqttConfig {
+  /** `mqtts://host[:port]` (or `mqtt://` for a loopback host), without credentials. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+  readonly clientId: string;
+  readonly topics: readonly string[];
+  readonly protocolVersion: 4 | 5;
+  /** Static credentials; absent when a secret is used or a loopback broker needs none. */
+  readonly username?: string;
+  readonly password?: string;
+  readonly credentialsSecretId?: string;
+  /** An extra CA certificate (PEM) trusted in addition to the system roots. */
+  readonly caFile?: string;
+  readonly keepaliveSeconds: number;
+  readonly connectTimeoutMillis: number;
+  readonly reconnectMinMillis: number;
+  readonly reconnectMaxMillis: number;
+  /** A connection that lasts this long resets the reconnect backoff; a shorter one counts as a failed attempt. */
+  readonly stableConnectionMillis: number;
+  /** Reconnect when no message arrives for this long; 0 = off. */
+  readonly stallTimeoutSeconds: number;
+  /** MQTT 5 only: session expiry interval sent in CONNECT. */
+  readonly sessionExpirySeconds: number;
+  /** MQTT 5 only: receive maximum sent in CONNECT (the broker's in-flight limit towards the bridge). */
+  readonly receiveMaximum: number;
+}
+
+/** Where and how records are written. */
+export interface KinesisConfig {
+  readonly streamName: string;
+  readonly maxBatchRecords: number;
+  readonly maxBatchBytes: number;
+  /** How long a record may wait for a batch to fill while no PutRecords call is in flight. */
+  readonly lingerMillis: number;
+  readonly retryMinMillis: number;
+  readonly retryMaxMillis: number;
+  readonly requestTimeoutMillis: number;
+}
+
+/** Every default, in one place. */
+export const DEFAULTS = {
+  MQTT_PROTOCOL_VERSION: 4,
+  HEALTH_PORT: 8080,
+  BRIDGE_MAX_PENDING_MESSAGES: 10_000,
+  BRIDGE_MAX_PENDING_BYTES: 32 * 1024 * 1024,
+  BRIDGE_LINGER_MILLIS: 0,
+  BRIDGE_MAX_BATCH_RECORDS: PUT_RECORDS_MAX_RECORDS,
+  BRIDGE_MAX_BATCH_BYTES: PUT_RECORDS_MAX_BYTES,
+  BRIDGE_RETRY_MIN_MILLIS: 100,
+  BRIDGE_RETRY_MAX_MILLIS: 5_000,
+  BRIDGE_REQUEST_TIMEOUT_MILLIS: 10_000,
+  BRIDGE_SHUTDOWN_TIMEOUT_MILLIS: 25_000,
+  MQTT_KEEPALIVE_SECONDS: 60,
+  MQTT_CONNECT_TIMEOUT_MILLIS: 30_000,
+  MQTT_RECONNECT_MIN_MILLIS: 1_000,
+  MQTT_RECONNECT_MAX_MILLIS: 60_000,
+  MQTT_STABLE_CONNECTION_MILLIS: 30_000,
+  MQTT_STALL_TIMEOUT_SECONDS: 0,
+  MQTT_SESSION_EXPIRY_SECONDS: 7 * 24 * 3600,
+  METRICS_INTERVAL_MILLIS: 60_000,
+  LOG_LEVEL: 'INFO',
+} as const satisfies Record<string, number | string>;
+
+/** The most a MQTT 5 receive maximum can be. */
+const MAX_RECEIVE_MAXIMUM = 65_535;
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the configuration; throws a {@link ConfigError} listing every problem. */
+export function loadConfig(env: Env = process.env): BridgeConfig {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const required = (name: string, what: string): string => {
+    const v = str(name);
+    if (v === undefined) problems.push(`${name} is required: ${what}`);
+    return v ?? '';
+  };
+  const int = (name: string, min: number, max: number, fallback?: number): number => {
+    const raw = str(name);
+    const def = fallback ?? ((DEFAULTS as Record<string, number | string>)[name] as number);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+      return def;
+    }
+    return n;
+  };
+
+  // MQTT_URL
+  const rawUrl = required('MQTT_URL', 'the broker, e.g. mqtts://mqtt.example.com:8883');
+  let host = '';
+  let port = 0;
+  let tls = true;
+  let url = '';
+  if (rawUrl) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(rawUrl);
+    } catch {
+      problems.push(`MQTT_URL must be a URL like mqtts://host:8883, got ${JSON.stringify(redactUrl(rawUrl))}`);
+    }
+    if (parsed) {
+      const shown = JSON.stringify(redactUrl(rawUrl));
+      host = parsed.hostname.replace(/^\[|\]$/g, '');
+      tls = parsed.protocol === 'mqtts:';
+      if (parsed.protocol !== 'mqtts:' && parsed.protocol !== 'mqtt:') {
+        problems.push(`MQTT_URL must use mqtts:// (or mqtt:// for a loopback host), got ${shown}`);
+      } else if (!tls && !isLoopbackHost(host)) {
+        problems.push(
+          `MQTT_URL may use plain mqtt:// only for a loopback host (127.0.0.0/8, ::1, localhost), got ${shown}: use mqtts://`,
+        );
+      }
+      if (parsed.username || parsed.password) {
+        problems.push(`MQTT_URL must not hold credentials, got ${shown}: use MQTT_USERNAME and MQTT_PASSWORD`);
+      }
+      if ((parsed.pathname && parsed.pathname !== '/') || parsed.search || parsed.hash) {
+        problems.push(`MQTT_URL must have no path, query or fragment, got ${shown}`);
+      }
+      if (!host) problems.push(`MQTT_URL names no host, got ${shown}`);
+      port = parsed.port ? Number(parsed.port) : tls ? 8883 : 1883;
+      url = `${tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    }
+  }
+
+  const clientId = required('MQTT_CLIENT_ID', 'a fixed client id, unique to this feed (the broker keeps its session)');
+  if (
+    clientId &&
+    (Buffer.byteLength(clientId) > 65_535 ||
+      [...clientId].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f))
+  ) {
+    problems.push(`MQTT_CLIENT_ID must be printable and under 65536 bytes, got ${JSON.stringify(clientId)}`);
+  }
+
+  const rawTopics = required('MQTT_TOPICS', 'comma-separated subscription filters, e.g. meters/outbound/<customer>/#');
+  const topics = rawTopics
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  if (rawTopics && topics.length === 0) problems.push(`MQTT_TOPICS names no filter, got ${JSON.stringify(rawTopics)}`);
+  for (const t of topics) {
+    const r = validateSubscriptionFilter(t);
+    if (!r.ok) problems.push(`MQTT_TOPICS: ${r.message}`);
+  }
+  if (new Set(topics).size !== topics.length)
+    problems.push(`MQTT_TOPICS repeats a filter: ${JSON.stringify(rawTopics)}`);
+
+  const versionRaw = str('MQTT_PROTOCOL_VERSION');
+  let protocolVersion: 4 | 5 = DEFAULTS.MQTT_PROTOCOL_VERSION;
+  if (versionRaw !== undefined) {
+    if (versionRaw === '4' || versionRaw === '5') protocolVersion = Number(versionRaw) as 4 | 5;
+    else problems.push(`MQTT_PROTOCOL_VERSION must be 4 (MQTT 3.1.1) or 5, got ${JSON.stringify(versionRaw)}`);
+  }
+
+  // Credentials: a secret, or a username and password, or (loopback only) nothing.
+  const username = env.MQTT_USERNAME === undefined || env.MQTT_USERNAME === '' ? undefined : env.MQTT_USERNAME;
+  const password = env.MQTT_PASSWORD === undefined || env.MQTT_PASSWORD === '' ? undefined : env.MQTT_PASSWORD;
+  const credentialsSecretId = str('MQTT_CREDENTIALS_SECRET_ID');
+  if (credentialsSecretId && (username !== undefined || password !== undefined)) {
+    problems.push(
+      'MQTT_CREDENTIALS_SECRET_ID is set, so MQTT_USERNAME and MQTT_PASSWORD must not be: give the credentials one way',
+    );
+  } else if (!credentialsSecretId) {
+    if (username !== undefined && password === undefined) {
+      problems.push(`MQTT_PASSWORD is required with MQTT_USERNAME (${JSON.stringify(username)})`);
+    } else if (username === undefined && password !== undefined) {
+      problems.push('MQTT_USERNAME is required with MQTT_PASSWORD (value not shown)');
+    } else if (username === undefined && host && !isLoopbackHost(host)) {
+      problems.push(
+        `MQTT_USERNAME and MQTT_PASSWORD, or MQTT_CREDENTIALS_SECRET_ID, are required for broker ${JSON.stringify(host)}: only a loopback broker may be used without credentials`,
+      );
+    }
+  }
+
+  const caFile = str('MQTT_CA_FILE');
+  if (caFile !== undefined && !existsSync(caFile)) {
+    problems.push(`MQTT_CA_FILE must name a readable PEM file, got ${JSON.stringify(caFile)} (no such file)`);
+  }
+
+  const streamName = required('KINESIS_STREAM_NAME', 'the Kinesis data stream the records go to');
+  if (streamName && !/^[a-zA-Z0-9_.-]{1,128}$/.test(streamName)) {
+    problems.push(
+      `KINESIS_STREAM_NAME must be 1-128 characters of a-z A-Z 0-9 _ . -, got ${JSON.stringify(streamName)}`,
+    );
+  }
+
+  const maxPendingMessages = int('BRIDGE_MAX_PENDING_MESSAGES', 1, 1_000_000);
+  const maxPendingBytes = int('BRIDGE_MAX_PENDING_BYTES', 1024 * 1024, 2 ** 31);
+  const reconnectMinMillis = int('MQTT_RECONNECT_MIN_MILLIS', 10, 3_600_000);
+  const reconnectMaxMillis = int('MQTT_RECONNECT_MAX_MILLIS', 10, 3_600_000);
+  if (reconnectMaxMillis < reconnectMinMillis) {
+    problems.push(
+      `MQTT_RECONNECT_MAX_MILLIS (${reconnectMaxMillis}) must be at least MQTT_RECONNECT_MIN_MILLIS (${reconnectMinMillis})`,
+    );
+  }
+  const retryMinMillis = int('BRIDGE_RETRY_MIN_MILLIS', 1, 600_000);
+  const retryMaxMillis = int('BRIDGE_RETRY_MAX_MILLIS', 1, 600_000);
+  if (retryMaxMillis < retryMinMillis) {
+    problems.push(
+      `BRIDGE_RETRY_MAX_MILLIS (${retryMaxMillis}) must be at least BRIDGE_RETRY_MIN_MILLIS (${retryMinMillis})`,
+    );
+  }
+
+  const logLevelRaw = (str('LOG_LEVEL') ?? DEFAULTS.LOG_LEVEL).toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(str('LOG_LEVEL'))}`);
+  }
+
+  const config: BridgeConfig = {
+    mqtt: {
+      url,
+      host,
+      port,
+      tls,
+      clientId,
+      topics,
+      protocolVersion,
+      ...(username !== undefined && !credentialsSecretId ? { username } : {}),
+      ...(password !== undefined && !credentialsSecretId ? { password } : {}),
+      ...(credentialsSecretId ? { credentialsSecretId } : {}),
+      ...(caFile ? { caFile } : {}),
+      keepaliveSeconds: int('MQTT_KEEPALIVE_SECONDS', 1, 65_535),
+      connectTimeoutMillis: int('MQTT_CONNECT_TIMEOUT_MILLIS', 100, 600_000),
+      reconnectMinMillis,
+      reconnectMaxMillis,
+      stableConnectionMillis: int('MQTT_STABLE_CONNECTION_MILLIS', 0, 3_600_000),
+      stallTimeoutSeconds: int('MQTT_STALL_TIMEOUT_SECONDS', 0, 7 * 24 * 3600),
+      sessionExpirySeconds: int('MQTT_SESSION_EXPIRY_SECONDS', 0, 0xffffffff),
+      // Default: the pending bound, so a broker that honours it never makes the bridge stall its socket.
+      receiveMaximum: int(
+        'MQTT_RECEIVE_MAXIMUM',
+        1,
+        MAX_RECEIVE_MAXIMUM,
+        Math.min(maxPendingMessages, MAX_RECEIVE_MAXIMUM),
+      ),
+    },
+    kinesis: {
+      streamName,
+      maxBatchRecords: int('BRIDGE_MAX_BATCH_RECORDS', 1, PUT_RECORDS_MAX_RECORDS),
+      maxBatchBytes: int('BRIDGE_MAX_BATCH_BYTES', 1024 * 1024 + 256, PUT_RECORDS_MAX_BYTES),
+      lingerMillis: int('BRIDGE_LINGER_MILLIS', 0, 10_000),
+      retryMinMillis,
+      retryMaxMillis,
+      requestTimeoutMillis: int('BRIDGE_REQUEST_TIMEOUT_MILLIS', 100, 600_000),
+    },
+    maxPendingMessages,
+    maxPendingBytes,
+    healthPort: int('HEALTH_PORT', 0, 65_535),
+    metricsIntervalMillis: int('METRICS_INTERVAL_MILLIS', 100, 3_600_000),
+    shutdownTimeoutMillis: int('BRIDGE_SHUTDOWN_TIMEOUT_MILLIS', 100, 3_600_000),
+    logLevel: logLevelRaw as LogLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** A URL as it may be shown in a message: any password replaced by `***`. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, (_m, scheme: string, userinfo: string) => {
+    const user = userinfo.split(':')[0] ?? '';
+    return `${scheme}${user}${userinfo.includes(':') ? ':***' : ''}@`;
+  });
+}

@@ -1,0 +1,408 @@
+/**
+ * The MQTT session: one persistent session (Clean Session = false, QoS 1) held over successive connections, each a
+ * fresh MQTT.js client, with exponential backoff between attempts. It hands every PUBLISH to the bridge and sends a
+ * PUBACK only when the bridge says so, on the connection the message came in on.
+ *
+ * ## How PUBACKs are deferred (MQTT.js 5.16.0, pinned in package.json; verified in its source and by
+ * test/bridge/ack-mechanism.test.ts against mosquitto)
+ * - `handlers/publish.js`, QoS 1: MQTT.js calls `client.handleMessage(packet, cb)`; on `cb()` it sends the PUBACK and
+ *   then calls `done` (the pipeline's `nextTickWork`), which handles the next incoming packet. On `cb(err)` it calls
+ *   `done(err)` and sends no PUBACK; `nextTickWork` ignores its argument and goes on with the next packet.
+ * - So `handleMessage` takes the message and calls `cb(new DeferredAck())` at once: MQTT.js keeps reading (PINGRESP
+ *   included, so keepalive works) and never acknowledges. The bridge acknowledges later with `client._writePacket(
+ *   {cmd: 'puback', messageId})`, after checking that the client is connected and its stream is the one the message
+ *   arrived on. `_writePacket` writes to the current stream or nowhere; `_sendPacket` is not used because, while
+ *   disconnected, it queues packets and would send an old packet id's PUBACK on the next connection.
+ * - `handleMessage` is set before `connect()` (the client is built with `manualConnect`): a resumed session's queued
+ *   messages arrive right behind the CONNACK, and any message nothing holds is acknowledged by MQTT.js's default.
+ * - Each connection is a new client with `reconnectPeriod: 0`: after a close, old packet ids die with their client and
+ *   are never acknowledged; the broker redelivers those messages (DUP set) on the next connection.
+ *
+ * ## Backpressure
+ * When the bridge's window is full, `handleMessage` keeps the callback: MQTT.js's packet pipeline stops, its Writable
+ * stops completing writes, `stream.pipe` pauses the socket and TCP flow control holds the broker. The consequence:
+ * PINGRESP is not read either, so a stall longer than about 1.5 x keepalive ends in MQTT.js's keepalive timeout and a
+ * reconnect (the pending messages are written, never acknowledged, and redelivered). The callback is released as soon
+ * as the window has room, or when the connection closes.
+ */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
+import { backoffDelay } from './backoff';
+import type { MqttConfig } from './config';
+import type { CredentialsProvider } from './credentials';
+import { DeferredAck } from './errors';
+import type { BridgeLogger } from './logger';
+
+/** One network connection of the session. */
+export interface Connection {
+  /** 1, 2, 3...: the connection's generation. */
+  readonly id: number;
+  readonly client: MqttClient;
+  /** The stream the connection's packets arrive on (`client.stream` when it was opened). */
+  stream: unknown;
+  /** False once the connection closed: its packet ids mean nothing any more. */
+  alive: boolean;
+  connackAt?: number;
+  subscribedAt?: number;
+  /** The callback of a PUBLISH held for backpressure. */
+  held?: () => void;
+  /** Why the connection ended, for the log. */
+  failure?: string;
+  /** True when the failure was the broker refusing the credentials. */
+  authFailure?: boolean;
+}
+
+/** What the session asks of the bridge. */
+export interface SessionHandler {
+  /** A QoS 1 PUBLISH arrived on `connection`; returns true when the bridge's window is full (hold the pipeline). */
+  onPublish(connection: Connection, packet: IPublishPacket): boolean;
+  /** A QoS 0 PUBLISH arrived (a broker that downgraded the subscription): forwarded, no acknowledgement exists. */
+  onUnacknowledgedPublish(packet: IPublishPacket): void;
+}
+
+/** Counters and state of the session. */
+export interface SessionStats {
+  /** Connection attempts started (each TCP/TLS connect). */
+  connectAttempts: number;
+  /** Connections accepted by the broker after the first. */
+  reconnects: number;
+  /** Reconnects whose CONNACK said session present = 0. */
+  sessionsLost: number;
+  connected: boolean;
+  subscribed: boolean;
+  /** Consecutive failed attempts (reset by a connection that stays up). */
+  consecutiveFailures: number;
+}
+
+/** The MQTT.js client's private method used to send a PUBACK (see the module comment). */
+type PacketWriter = { _writePacket(packet: { cmd: 'puback'; messageId: number }): void };
+
+/** Auth refusals: MQTT 3.1.1 CONNACK return codes 4, 5; MQTT 5 reason codes 0x86, 0x87, 0x8C. */
+const AUTH_REFUSALS = new Set([4, 5, 0x86, 0x87, 0x8c]);
+
+/** Holds the MQTT session. */
+export class MqttSession {
+  readonly stats: SessionStats = {
+    connectAttempts: 0,
+    reconnects: 0,
+    sessionsLost: 0,
+    connected: false,
+    subscribed: false,
+    consecutiveFailures: 0,
+  };
+  private current: Connection | undefined;
+  private generation = 0;
+  private everConnected = false;
+  private stopped = false;
+  private taking = true;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private lastPublishAt = 0;
+  private readonly ca: string[] | undefined;
+  private readonly refusedReported = new Set<string>();
+
+  constructor(
+    private readonly config: MqttConfig,
+    private readonly credentials: CredentialsProvider,
+    private readonly handler: SessionHandler,
+    private readonly logger: BridgeLogger,
+  ) {
+    this.ca = config.caFile ? [...rootCertificates, readFileSync(config.caFile, 'utf8')] : undefined;
+  }
+
+  /** Starts connecting; reconnects until {@link stop}. */
+  start(): void {
+    this.scheduleConnect(0);
+  }
+
+  /** True when connected and every subscription was granted at QoS 1. */
+  get ready(): boolean {
+    return this.stats.connected && this.stats.subscribed;
+  }
+
+  /**
+   * Sends the PUBACK of a message, if and only if the connection it arrived on is still the live one.
+   * Returns false (and sends nothing) otherwise.
+   */
+  ack(connection: Connection, messageId: number): boolean {
+    const client = connection.client;
+    const stream = client.stream as unknown as { destroyed?: boolean; writable?: boolean } | undefined;
+    if (
+      !connection.alive ||
+      connection !== this.current ||
+      !client.connected ||
+      client.stream !== connection.stream ||
+      !stream ||
+      stream.destroyed ||
+      stream.writable === false
+    ) {
+      return false;
+    }
+    (client as unknown as PacketWriter)._writePacket({ cmd: 'puback', messageId });
+    return true;
+  }
+
+  /** The bridge's window has room again: lets a held PUBLISH go on. */
+  resume(): void {
+    const held = this.current?.held;
+    if (!held || !this.current) return;
+    this.current.held = undefined;
+    held();
+  }
+
+  /** Stops taking messages: later PUBLISHes are left unacknowledged for the broker to redeliver. */
+  stopTaking(): void {
+    this.taking = false;
+  }
+
+  /** Disconnects (a DISCONNECT packet; subscriptions and the session stay at the broker) and stops reconnecting. */
+  async stop(timeoutMillis = 5_000): Promise<void> {
+    this.stopped = true;
+    this.taking = false;
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.stallTimer);
+    const conn = this.current;
+    if (!conn || !conn.alive) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        conn.client.end(true);
+        resolve();
+      }, timeoutMillis);
+      conn.client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.closed(conn);
+  }
+
+  private scheduleConnect(delay: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.open(), delay);
+  }
+
+  private async open(): Promise<void> {
+    if (this.stopped) return;
+    this.stats.connectAttempts += 1;
+    let credentials;
+    try {
+      credentials = await this.credentials.get();
+    } catch (err) {
+      this.failed(`cannot get the MQTT credentials: ${(err as Error).message}`);
+      return;
+    }
+    if (this.stopped) return;
+    const v5 = this.config.protocolVersion === 5;
+    const options: IClientOptions = {
+      manualConnect: true,
+      protocol: this.config.tls ? 'mqtts' : 'mqtt',
+      host: this.config.host,
+      port: this.config.port,
+      clientId: this.config.clientId,
+      clean: false,
+      protocolVersion: this.config.protocolVersion,
+      keepalive: this.config.keepaliveSeconds,
+      connectTimeout: this.config.connectTimeoutMillis,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      rejectUnauthorized: true,
+      ...(this.ca ? { ca: this.ca } : {}),
+      ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
+      ...(v5
+        ? {
+            properties: {
+              sessionExpiryInterval: this.config.sessionExpirySeconds,
+              receiveMaximum: this.config.receiveMaximum,
+            },
+          }
+        : {}),
+    };
+    const client = mqtt.connect(options);
+    const conn: Connection = { id: ++this.generation, client, stream: undefined, alive: true };
+    this.current = conn;
+    // Set before connect(): nothing may reach MQTT.js's default handler, which acknowledges on receipt.
+    client.handleMessage = (packet, callback) => this.onPacket(conn, packet, callback);
+    client.on('connect', (connack) => this.onConnack(conn, connack));
+    client.on('error', (err: Error & { code?: number | string }) => this.onError(conn, err));
+    client.on('disconnect', (packet) => {
+      conn.failure ??= `the broker sent DISCONNECT (reason code ${packet.reasonCode ?? 'none'})`;
+    });
+    client.on('close', () => this.closed(conn));
+    client.connect();
+    conn.stream = client.stream;
+  }
+
+  private onPacket(conn: Connection, packet: IPublishPacket, callback: (error?: Error) => void): void {
+    if (!conn.alive || conn !== this.current || !this.taking) {
+      // Not taken: no PUBACK; the broker redelivers it on a later connection.
+      callback(new DeferredAck());
+      return;
+    }
+    this.lastPublishAt = Date.now();
+    if (packet.qos !== 1 || packet.messageId === undefined) {
+      this.handler.onUnacknowledgedPublish(packet);
+      callback();
+      return;
+    }
+    const full = this.handler.onPublish(conn, packet);
+    if (full) conn.held = () => callback(new DeferredAck());
+    else callback(new DeferredAck());
+  }
+
+  private onConnack(conn: Connection, connack: IConnackPacket): void {
+    if (conn !== this.current || !conn.alive) return;
+    conn.connackAt = Date.now();
+    this.stats.connected = true;
+    const first = !this.everConnected;
+    this.everConnected = true;
+    if (!first) this.stats.reconnects += 1;
+    const sessionPresent = connack.sessionPresent === true;
+    if (!sessionPresent && !first) {
+      this.stats.sessionsLost += 1;
+      this.logger.warn(
+        'the broker kept no session (CONNACK session present = 0) on reconnect: messages queued while disconnected may be lost',
+        { connection: conn.id, sessionsLost: this.stats.sessionsLost },
+      );
+    } else {
+      this.logger.info(
+        first && !sessionPresent ? 'connected; the broker starts a new session' : 'connected; session resumed',
+        {
+          connection: conn.id,
+          sessionPresent,
+          url: this.config.url,
+          protocolVersion: this.config.protocolVersion,
+        },
+      );
+    }
+    this.lastPublishAt = Date.now();
+    this.armStallTimer(conn);
+    const filters = this.config.topics;
+    // One SUBSCRIBE for all filters: its SUBACK has one code per filter, in order (MQTT 3.1.1, 3.9.3).
+    conn.client.subscribe([...filters], { qos: 1 }, (err, _subs, suback) => {
+      if (conn !== this.current || !conn.alive) return;
+      const refused: string[] = [];
+      const codes = (suback as { granted?: number[] } | undefined)?.granted ?? [];
+      const byFilter = new Map(filters.map((f, i) => [f, codes[i]]));
+      for (const filter of filters) {
+        const qos = byFilter.get(filter);
+        if (qos === 1 || qos === 2) {
+          this.refusedReported.delete(filter);
+          continue;
+        }
+        refused.push(filter);
+        if (!this.refusedReported.has(filter)) {
+          this.refusedReported.add(filter);
+          this.logger.error(
+            qos === 0
+              ? `subscription to ${JSON.stringify(filter)} granted only at QoS 0: readings could be lost; check the broker's settings for this client`
+              : `subscription to ${JSON.stringify(filter)} refused by the broker (SUBACK ${qos === undefined ? 'missing' : `0x${qos.toString(16)}`}): the filter is outside what this client may read; fix MQTT_TOPICS or the broker's ACL`,
+            { filter, connection: conn.id },
+          );
+        }
+      }
+      if (err && refused.length === 0) {
+        conn.failure = `SUBSCRIBE failed: ${err.message}`;
+        conn.client.end(true);
+        return;
+      }
+      if (refused.length > 0) {
+        conn.failure = `subscription refused for ${refused.map((f) => JSON.stringify(f)).join(', ')}`;
+        conn.client.end(true);
+        return;
+      }
+      conn.subscribedAt = Date.now();
+      this.stats.subscribed = true;
+      this.logger.info('subscribed', { filters, connection: conn.id });
+    });
+  }
+
+  private onError(conn: Connection, err: Error & { code?: number | string }): void {
+    if (typeof err.code === 'number' && !conn.connackAt && /Connection refused/.test(err.message)) {
+      conn.authFailure = AUTH_REFUSALS.has(err.code);
+      conn.failure = conn.authFailure
+        ? `the broker refused the credentials (${err.message}, code ${err.code}); credentials from ${this.credentials.source}`
+        : `the broker refused the connection: ${err.message} (code ${err.code})`;
+      return;
+    }
+    if (typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/.test(err.code)) {
+      conn.failure = `TLS: the broker's certificate was not verified (${err.code}: ${err.message}); trust its CA with MQTT_CA_FILE if it is private`;
+      return;
+    }
+    conn.failure ??= `${err.message}${err.code !== undefined ? ` (${err.code})` : ''}`;
+  }
+
+  private armStallTimer(conn: Connection): void {
+    clearTimeout(this.stallTimer);
+    const limit = this.config.stallTimeoutSeconds * 1000;
+    if (limit <= 0 || this.stopped) return;
+    this.stallTimer = setTimeout(
+      () => {
+        if (conn !== this.current || !conn.alive) return;
+        const quiet = Date.now() - this.lastPublishAt;
+        // A connection held by backpressure is quiet because of the bridge, not the broker.
+        if (conn.held === undefined && quiet >= limit) {
+          conn.failure = `no message for ${Math.round(quiet / 1000)} s (MQTT_STALL_TIMEOUT_SECONDS=${this.config.stallTimeoutSeconds}): reconnecting`;
+          conn.client.end(true);
+          return;
+        }
+        this.armStallTimer(conn);
+      },
+      Math.max(1000, Math.min(limit, limit - (Date.now() - this.lastPublishAt))),
+    );
+    this.stallTimer.unref();
+  }
+
+  private closed(conn: Connection): void {
+    if (!conn.alive) return;
+    conn.alive = false;
+    const held = conn.held;
+    conn.held = undefined;
+    // Lets the dead pipeline run out: MQTT.js drops the packets of a superseded connection.
+    held?.();
+    if (conn !== this.current) return;
+    this.stats.connected = false;
+    this.stats.subscribed = false;
+    clearTimeout(this.stallTimer);
+    if (this.stopped) return;
+    conn.client.end(true);
+    const now = Date.now();
+    const lasted = conn.connackAt ? now - conn.connackAt : 0;
+    const stable = conn.subscribedAt !== undefined && lasted >= this.config.stableConnectionMillis;
+    if (stable && !conn.failure?.startsWith('subscription refused')) {
+      this.stats.consecutiveFailures = 0;
+      const delay = backoffDelay(1, this.backoff());
+      this.logger.warn(`connection lost: ${conn.failure ?? 'closed'}; reconnecting in ${delay} ms`, {
+        connection: conn.id,
+        lastedMillis: lasted,
+      });
+      this.scheduleConnect(delay);
+      return;
+    }
+    let why = conn.failure ?? 'the connection closed';
+    if (conn.connackAt && !conn.failure) {
+      why = `the broker closed the connection ${lasted} ms after ${conn.subscribedAt ? 'SUBACK' : 'CONNACK'} (not authorised for a filter, or another client with the same MQTT_CLIENT_ID?)`;
+    }
+    if (conn.authFailure) this.credentials.invalidate();
+    this.failed(why, conn.id);
+  }
+
+  private failed(why: string, connection?: number): void {
+    this.stats.consecutiveFailures += 1;
+    const delay = backoffDelay(this.stats.consecutiveFailures, this.backoff());
+    this.logger.error(
+      `cannot hold the MQTT session: ${why}; attempt ${this.stats.consecutiveFailures} failed, next in ${delay} ms`,
+      {
+        connection,
+        consecutiveFailures: this.stats.consecutiveFailures,
+        nextAttemptMillis: delay,
+      },
+    );
+    this.scheduleConnect(delay);
+  }
+
+  private backoff() {
+    return { minMillis: this.config.reconnectMinMillis, maxMillis: this.config.reconnectMaxMillis };
+  }
+}
