@@ -1,0 +1,240 @@
+/**
+ * The readings client against DynamoDB Local, on data written by the real ingest handler.
+ */
+import { InvalidArgumentError, ReadingsClient } from '../../readings-client';
+import { main } from '../../tools/readings-cli';
+import { at, freshPipeline, startLocalDynamo, v1, v2, type LocalDynamo, type Message } from './support/pipeline';
+
+const C = 'cust-a';
+const BIG = '12345678901234567890.123456789012345678'; // 38 significant digits
+const range = (n: number, f: (i: number) => Message | undefined) =>
+  Array.from({ length: n }, (_, i) => f(i)).filter((m): m is Message => m !== undefined);
+
+let dynamo: LocalDynamo;
+let readingsTable: string;
+let client: ReadingsClient;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  const pipeline = await freshPipeline(dynamo.client, () => new Date('2026-01-01T12:00:00.000Z'));
+  readingsTable = pipeline.readings;
+  // GIVEN, through the real ingest handler (in several batches, with a duplicate delivery):
+  await pipeline.deliver([
+    // m1/2: v1 every minute for 10 minutes, minutes 4 and 5 missing
+    ...range(10, (i) => (i === 4 || i === 5 ? undefined : v1(C, 'm1', i, `${1000 + i}.5`))),
+    // m1/12: v2 15-minute intervals, complete over two hours
+    ...range(8, (i) => v2(C, 'm1', 12, 15 * (i + 1), `${i}.25`)),
+  ]);
+  await pipeline.deliver([
+    // m2/2: v1 complete; m2/12: v2 with the interval ending at minute 45 missing
+    ...range(10, (i) => v1(C, 'm2', i, `${i}`)),
+    ...range(6, (i) => (i === 2 ? undefined : v2(C, 'm2', 12, 15 * (i + 1), '1'))),
+    // m3/2: an accumulated register going backwards at minute 2
+    v1(C, 'm3', 0, '100.5'),
+    v1(C, 'm3', 1, '100.75'),
+    v1(C, 'm3', 2, '100.7'),
+    v1(C, 'm3', 3, '101'),
+    // m4/2: exact values
+    v1(C, 'm4', 0, '123.456'),
+    v1(C, 'm4', 1, BIG),
+    v1(C, 'm4', 2, '1.50e3'),
+    // m5/2: 25 readings, for paging
+    ...range(25, (i) => v1(C, 'm5', i, String(i))),
+    // another customer's series is not listed
+    v1('cust-b', 'm1', 0, '1'),
+  ]);
+  await pipeline.deliver([v1(C, 'm4', 0, '123.456')]); // a duplicate delivery: still one reading
+  client = new ReadingsClient({ client: dynamo.client, readingsTableName: readingsTable });
+});
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+describe('ReadingsClient', () => {
+  it('lists a customer series from the series registry', async () => {
+    // WHEN
+    const series = await client.listSeries(C);
+    // THEN
+    expect(series.map((s) => s.seriesKey)).toEqual([
+      'cust-a/m1/12',
+      'cust-a/m1/2',
+      'cust-a/m2/12',
+      'cust-a/m2/2',
+      'cust-a/m3/2',
+      'cust-a/m4/2',
+      'cust-a/m5/2',
+    ]);
+    expect(series[0]).toMatchObject({ customerId: C, meterId: 'm1', registerId: 12 });
+    expect(series[0]?.attributes.firstSeenAt).toBe('2026-01-01T12:00:00.000Z');
+  });
+
+  it('pages through a long series with a small page size', async () => {
+    // GIVEN a client asking for 4 items per request
+    const small = new ReadingsClient({ client: dynamo.client, readingsTableName: readingsTable, pageSize: 4 });
+    const send = jest.spyOn(dynamo.client, 'send');
+    try {
+      // WHEN
+      const values: string[] = [];
+      for await (const r of small.getReadings('cust-a/m5/2')) values.push(r.value);
+      // THEN every reading, in time order, over 7 requests (the last one finds the end)
+      expect(values).toEqual(range(25, (i) => ({ topic: '', payload: String(i) })).map((m) => m.payload));
+      expect(send.mock.calls.length).toBeGreaterThanOrEqual(7);
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('reads a time range, both ends inclusive, and newest first when asked', async () => {
+    const times = (await client.readAll('cust-a/m5/2', { from: at(3), to: at(6) })).map((r) => r.readingTime);
+    expect(times).toEqual([at(3), at(4), at(5), at(6)]);
+    const newest = await client.readAll('cust-a/m5/2', { from: at(20), newestFirst: true, pageSize: 2 });
+    expect(newest.map((r) => r.value)).toEqual(['24', '23', '22', '21', '20']);
+  });
+
+  it('returns exact decimal values, 38 significant digits included', async () => {
+    // WHEN
+    const readings = await client.readAll('cust-a/m4/2');
+    // THEN the decimal text as decoded, no float anywhere
+    expect(readings.map((r) => r.value)).toEqual(['123.456', BIG, '1500']);
+  });
+
+  it('returns typed readings with their source', async () => {
+    const [first] = await client.readAll('cust-a/m1/12', { to: at(15) });
+    expect(first).toEqual({
+      seriesKey: 'cust-a/m1/12',
+      customerId: C,
+      subscriptionId: 'sub-1',
+      meterId: 'm1',
+      registerId: 12,
+      schemaVersion: 2,
+      value: '0.25',
+      readingTime: at(15),
+      intervalStart: at(0),
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      ingestedAt: '2026-01-01T12:00:00.000Z',
+      source: {
+        topic: 'meters/outbound/cust-a/sub-1/m1',
+        shardId: 'shardId-000000000000',
+        sequenceNumber: expect.any(String),
+      },
+    });
+  });
+
+  it('gets the latest reading of a series, and undefined for a series without readings', async () => {
+    expect((await client.getLatest('cust-a/m5/2'))?.value).toBe('24');
+    expect(await client.getLatest('cust-a/nope/2')).toBeUndefined();
+  });
+
+  it.each([
+    ['v1 with holes', 'cust-a/m1/2', [{ from: at(3), to: at(6), missing: 2 }]],
+    ['v1 complete', 'cust-a/m2/2', []],
+    ['v2 complete', 'cust-a/m1/12', []],
+    ['v2 with a hole', 'cust-a/m2/12', [{ from: at(30), to: at(45), missing: 1 }]],
+  ])('finds the gaps of a series: %s', async (_name, series, gaps) => {
+    // WHEN
+    const report = await client.findGaps(series);
+    // THEN
+    expect(report.gaps).toEqual(gaps);
+    expect(report.seriesKey).toBe(series);
+  });
+
+  it('finds readings missing at the ends of a range', async () => {
+    const report = await client.findGaps('cust-a/m2/2', { from: at(0), to: at(12) });
+    expect(report.gaps).toEqual([{ from: at(9), to: at(12), missing: 3 }]);
+    expect(report.completeness).toBeCloseTo(10 / 13);
+  });
+
+  it('flags an accumulated register going backwards', async () => {
+    // WHEN
+    const flags = await client.checkPlausibility('cust-a/m3/2', { now: at(60) });
+    // THEN
+    expect(flags).toEqual([
+      expect.objectContaining({ kind: 'register-backwards', readingTime: at(2), relatedReadingTime: at(1) }),
+    ]);
+    expect(await client.checkPlausibility('cust-a/m2/2', { now: at(60) })).toEqual([]);
+  });
+
+  it('fails on a series key that is not <customer>/<meter>/<register>', async () => {
+    await expect(client.readAll('cust-a/m1')).rejects.toThrow(InvalidArgumentError);
+    await expect(client.getLatest('cust-a/m1/two')).rejects.toThrow(
+      'series must be <customer-id>/<meter-id>/<register-id> (register a positive integer), got "cust-a/m1/two"',
+    );
+  });
+
+  it('fails on a range whose start is after its end', async () => {
+    await expect(client.readAll('cust-a/m1/2', { from: at(5), to: at(1) })).rejects.toThrow(
+      `from (${at(5)}) must not be after to (${at(1)})`,
+    );
+  });
+});
+
+describe('readings CLI on DynamoDB Local', () => {
+  async function run(...argv: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await main([...argv, '--endpoint', dynamo.endpoint, '--readings-table', readingsTable], {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      env: { AWS_REGION: 'eu-west-1' },
+      now: () => new Date(at(60)),
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('prints a series as JSON with exact values and flags', async () => {
+    const { code, stdout, stderr } = await run('get', 'cust-a/m4/2', '--json');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const doc = JSON.parse(stdout);
+    expect(doc.readings.map((r: { value: string }) => r.value)).toEqual(['123.456', BIG, '1500']);
+    expect(stdout).toContain(`"value": "${BIG}"`);
+  });
+
+  it('prints a series as a table with its flags', async () => {
+    const { code, stdout } = await run('get', 'cust-a/m3/2', '--from', at(1), '--to', at(3));
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toMatch(/^READING TIME\s+VALUE\s+V\s+INTERVAL START\s+SUBSCRIPTION\s+FLAGS$/);
+    expect(stdout).toMatch(new RegExp(`${at(2)}\\s+100.7\\s+1\\s+sub-1\\s+register-backwards`));
+    expect(stdout).toContain('3 readings, 1 flagged:');
+  });
+
+  it('prints the latest reading', async () => {
+    const { code, stdout } = await run('latest', 'cust-a/m4/2', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ value: '1500', readingTime: at(2) });
+  });
+
+  it('lists the series of a customer', async () => {
+    const { code, stdout } = await run('series', 'cust-b');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^SERIES\s+METER\s+REGISTER\s+FIRST SEEN\ncust-b\/m1\/2\s+m1\s+2\s+2026-01-01T12:00:00.000Z\n$/,
+    );
+  });
+
+  it('prints a per-series completeness summary for a customer', async () => {
+    // WHEN
+    const { code, stdout } = await run('gaps', C);
+    // THEN one line per series
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SERIES\s+READINGS\s+CADENCE\s+MISSING\s+COMPLETE\s+GAPS\s+FIRST\s+LAST$/);
+    expect(lines).toHaveLength(8);
+    expect(stdout).toMatch(/cust-a\/m1\/2\s+8\s+1m\s+2\s+80\.0%\s+1\s/);
+    expect(stdout).toMatch(/cust-a\/m1\/12\s+8\s+15m\s+0\s+100\.0%\s+0\s/);
+    const json = JSON.parse((await run('gaps', C, '--json')).stdout);
+    expect(json).toHaveLength(7);
+  });
+
+  it('fails with exit 1 and one line when the table does not exist', async () => {
+    let stderr = '';
+    const code = await main(['latest', 'cust-a/m4/2', '--endpoint', dynamo.endpoint, '--readings-table', 'nope'], {
+      stdout: () => undefined,
+      stderr: (t) => (stderr += t),
+      env: {},
+    });
+    expect(code).toBe(1);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^readings: ResourceNotFoundException: /);
+  });
+});
