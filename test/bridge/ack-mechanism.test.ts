@@ -1,0 +1,125 @@
+/**
+ * The acknowledgement mechanism against a real mosquitto, observed on the wire (a proxy that parses every packet with
+ * mqtt-packet): a PUBACK leaves the bridge only after Kinesis accepted the message's record, PUBACKs follow the order of
+ * the PUBLISHes, and none leaves while Kinesis is unavailable. These fail if MQTT.js (pinned 5.16.0) ever acknowledges
+ * a message whose handleMessage callback got an error, or stops handling packets after one.
+ */
+import type { IPublishPacket } from 'mqtt-packet';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import type { Bridge } from '../../bridge/src/bridge';
+import {
+  bridgeEnv,
+  kinesisClientFor,
+  numbered,
+  publishAll,
+  startInProcessBridge,
+  startTestKinesis,
+  waitUntil,
+  sleep,
+  type TestKinesis,
+  numbersIn,
+} from './harness';
+import { observePutRecords } from './kinesis-fault';
+import { startTcpProxy, type TappedPacket, type TcpProxy } from './tcp-proxy';
+
+jest.setTimeout(60_000);
+
+/** Pairs each PUBACK the bridge sent with the PUBLISH it acknowledged (same connection, same id, latest before it). */
+export function pairAcks(
+  packets: TappedPacket[],
+): Array<{ connection: number; n: number; publishSeq: number; ackSeq: number }> {
+  const open = new Map<string, { n: number; seq: number }>();
+  const pairs: Array<{ connection: number; n: number; publishSeq: number; ackSeq: number }> = [];
+  for (const p of packets) {
+    if (p.direction === 'toClient' && p.packet.cmd === 'publish') {
+      const pub = p.packet as IPublishPacket;
+      const n = (JSON.parse(Buffer.from(pub.payload as Buffer).toString()) as { n: number }).n;
+      open.set(`${p.connection}/${pub.messageId}`, { n, seq: p.seq });
+    } else if (p.direction === 'toBroker' && p.packet.cmd === 'puback') {
+      const key = `${p.connection}/${p.packet.messageId}`;
+      const pub = open.get(key);
+      if (!pub) throw new Error(`PUBACK ${key} answers no PUBLISH`);
+      open.delete(key);
+      pairs.push({ connection: p.connection, n: pub.n, publishSeq: pub.seq, ackSeq: p.seq });
+    }
+  }
+  return pairs;
+}
+
+describe('acknowledgement after persist', () => {
+  let broker: Mosquitto;
+  let kinesis: TestKinesis;
+  let mqttProxy: TcpProxy;
+  let kinesisProxy: TcpProxy;
+  let bridge: Bridge | undefined;
+
+  afterEach(async () => {
+    await bridge?.stop();
+    bridge = undefined;
+    await mqttProxy.stop();
+    await kinesisProxy.stop();
+    await kinesis.stop();
+    await broker.destroy();
+  });
+
+  async function setUp(brokerOptions: Parameters<typeof startMosquitto>[0], env: Record<string, string> = {}) {
+    broker = await startMosquitto(brokerOptions);
+    kinesis = await startTestKinesis();
+    mqttProxy = await startTcpProxy(broker.port, { tapMqtt: true });
+    kinesisProxy = await startTcpProxy(kinesis.local.port);
+    const kinesisEndpoint = `http://127.0.0.1:${kinesisProxy.port}`;
+    const client = kinesisClientFor(kinesisEndpoint);
+    const observed = observePutRecords(client);
+    bridge = await startInProcessBridge(bridgeEnv(`mqtt://127.0.0.1:${mqttProxy.port}`, kinesisEndpoint, env), {
+      kinesisClient: client,
+    });
+    await waitUntil(() => bridge!.status().subscribed, 10_000, 'subscribed');
+    return observed;
+  }
+
+  it('sends each PUBACK only after Kinesis accepted the record, in the order the PUBLISHes came in', async () => {
+    // GIVEN mosquitto with an in-flight window of 20 and a bridge behind a packet-recording proxy
+    const { writtenAt, calls } = await setUp({ maxInflightMessages: 20 });
+    // WHEN 1,000 messages are published
+    const messages = numbered(1000);
+    await publishAll(broker.url, messages);
+    await waitUntil(() => bridge!.status().acked >= 1000, 30_000, 'all acked');
+    // THEN every PUBACK on the wire comes after the PutRecords answer that accepted its record
+    const pairs = pairAcks(mqttProxy.packets);
+    expect(pairs).toHaveLength(1000);
+    for (const p of pairs) {
+      const written = writtenAt.get(p.n);
+      expect(written).toBeDefined();
+      expect(written!).toBeLessThan(p.ackSeq);
+    }
+    // AND PUBACKs follow the PUBLISH order
+    const publishOrder = [...pairs].sort((a, b) => a.publishSeq - b.publishSeq).map((p) => p.n);
+    expect(pairs.map((p) => p.n)).toEqual(publishOrder);
+    // AND the window was used: several messages per PutRecords call, not one per round trip
+    expect(calls.length).toBeLessThan(500);
+    expect(numbersIn(await kinesis.readAll()).size).toBe(1000);
+  });
+
+  it('sends no PUBACK while Kinesis is unavailable, holds at most the configured window, and recovers fully', async () => {
+    // GIVEN an unlimited broker in-flight window, a bridge bounded to 50 pending messages, and Kinesis unreachable
+    await setUp({ maxInflightMessages: 0 }, { BRIDGE_MAX_PENDING_MESSAGES: '50' });
+    kinesisProxy.down();
+    // WHEN 2,000 messages are published and Kinesis stays away for 3 s
+    const messages = numbered(2000);
+    await publishAll(broker.url, messages);
+    await sleep(3_000);
+    // THEN nothing was acknowledged and the bridge took no more than its window
+    const during = bridge!.status();
+    expect(mqttProxy.packets.filter((p) => p.packet.cmd === 'puback')).toHaveLength(0);
+    expect(during.acked).toBe(0);
+    expect(during.pending).toBeLessThanOrEqual(50);
+    expect(during.received).toBeLessThanOrEqual(50);
+    expect(during.putRecordsRetries).toBeGreaterThan(0);
+    // WHEN Kinesis comes back
+    kinesisProxy.up();
+    // THEN everything is written and acknowledged
+    await waitUntil(() => bridge!.status().acked >= 2000, 40_000, 'all acked after recovery');
+    expect(numbersIn(await kinesis.readAll()).size).toBe(2000);
+    expect(bridge!.status().pending).toBe(0);
+  });
+});
