@@ -1,0 +1,290 @@
+/**
+ * Failures: what the handler reports when DynamoDB fails, and what it quarantines when DynamoDB refuses the data.
+ * DynamoDB Local is real; the faults are injected at the client (a middleware before the SDK's retries, so a fault
+ * stands for one that outlasted them), the one thing a local implementation cannot produce on demand.
+ */
+import {
+  DynamoDBClient,
+  DynamoDBServiceException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ThrottlingException,
+  type PutItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { decodeReading, type Reading } from '../../core';
+import { createHandler } from '../../functions/ingest';
+import type { IngestConfig } from '../../functions/ingest/config';
+import { isValidationError, refusalReason } from '../../functions/ingest/dynamodb-errors';
+import { putReading } from '../../functions/ingest/reading-store';
+import { freePort } from '../../local/services/free-port';
+import {
+  freshTables,
+  newClient,
+  readingItems,
+  scanAll,
+  startLocalDynamo,
+  type LocalDynamo,
+} from './support/local-dynamodb';
+import { silentLogger, silentMetrics } from './support/quiet';
+import { eventOf, sequenceNumbers, StreamFixture, v2Payload } from './support/stream-events';
+
+const NOW = new Date('2026-01-01T00:00:05.000Z');
+
+let dynamo: LocalDynamo;
+let config: IngestConfig;
+let stream: StreamFixture;
+const clients: DynamoDBClient[] = [];
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await dynamo?.stop();
+});
+
+beforeEach(async () => {
+  config = await freshTables(dynamo.client);
+  stream = new StreamFixture();
+});
+
+type Fault = (command: string, input: PutItemCommandInput) => Error | undefined;
+
+/** A client for DynamoDB Local that throws `fault`'s error instead of sending, when it returns one. */
+function faultyClient(fault: Fault): DynamoDBClient {
+  const client = newClient(dynamo.local.endpoint);
+  clients.push(client);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const err = fault(context.commandName ?? '', args.input as PutItemCommandInput);
+      if (err) throw err;
+      return next(args);
+    },
+    { step: 'initialize', name: 'faultInjection' },
+  );
+  return client;
+}
+
+function handlerWith(client: DynamoDBClient, concurrency = 1) {
+  return createHandler({
+    client,
+    config,
+    clock: () => NOW,
+    logger: silentLogger(),
+    metrics: silentMetrics(),
+    concurrency,
+  });
+}
+
+/** Fails the readings-table write of the record with this sequence number. */
+function failReadingOf(record: KinesisStreamRecord, error: () => Error): Fault {
+  return (command, input) =>
+    command === 'PutItemCommand' &&
+    input.TableName === config.readingsTableName &&
+    input.Item?.sequenceNumber?.S === record.kinesis.sequenceNumber
+      ? error()
+      : undefined;
+}
+
+function reading(topic: string, minute: number, value = String(minute)) {
+  const end = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+  return stream.record({ topic, payload: v2Payload(end, value) });
+}
+
+const A = 'meters/outbound/c1/s1/mA';
+const B = 'meters/outbound/c1/s1/mB';
+const C = 'meters/outbound/c1/s1/mC';
+
+async function storedSequenceNumbers(): Promise<string[]> {
+  const items = await readingItems(dynamo.client, config.readingsTableName);
+  return items.map((i) => i.sequenceNumber?.S ?? '').sort();
+}
+
+/** Redelivers from the lowest reported sequence number, as Lambda does, with a healthy client. */
+async function redeliverFrom(records: KinesisStreamRecord[], reported: string[]) {
+  const lowest = reported.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
+  const from = records.findIndex((r) => r.kinesis.sequenceNumber === lowest);
+  return handlerWith(dynamo.client, 4)(eventOf(records.slice(from)));
+}
+
+describe('infrastructure failures', () => {
+  it('fails a throttled record and reports exactly the records not written after it', async () => {
+    // GIVEN six readings over three series, processed one series at a time, and the write of the third throttled
+    const records = [reading(A, 1), reading(B, 1), reading(A, 2), reading(C, 1), reading(B, 2), reading(C, 2)];
+    const throttle = () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} });
+    const h = handlerWith(faultyClient(failReadingOf(records[2]!, throttle)), 1);
+    // WHEN the handler runs
+    const result = await h(eventOf(records));
+    // THEN series A ran first: its first record is written; its second failed; nothing else was started
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(sequenceNumbers(records.slice(1)));
+    expect(await storedSequenceNumbers()).toEqual(sequenceNumbers(records.slice(0, 1)));
+    // AND redelivery from the lowest reported record stores the rest, each once
+    const retry = await redeliverFrom(
+      records,
+      result.batchItemFailures.map((f) => f.itemIdentifier),
+    );
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(await storedSequenceNumbers()).toEqual(sequenceNumbers(records).sort());
+  });
+
+  it('fails mid-batch with concurrency and reports only unwritten records, the failed one included', async () => {
+    // GIVEN 40 readings over 8 series, written 4 series at a time, and one write in the middle failing with a 500
+    const meters = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'];
+    const records = Array.from({ length: 40 }, (_, i) => reading(`meters/outbound/c1/s1/${meters[i % 8]}`, i));
+    const failed = records[21]!;
+    const serverError = () => new InternalServerError({ message: 'Internal server error', $metadata: {} });
+    const h = handlerWith(faultyClient(failReadingOf(failed, serverError)), 4);
+    // WHEN the handler runs
+    const result = await h(eventOf(records));
+    // THEN the failed record is reported, every reported record is unwritten and every unreported one is written
+    const reported = result.batchItemFailures.map((f) => f.itemIdentifier);
+    const stored = await storedSequenceNumbers();
+    expect(reported).toContain(failed.kinesis.sequenceNumber);
+    expect(reported.filter((s) => stored.includes(s))).toEqual([]);
+    expect(sequenceNumbers(records).filter((s) => !reported.includes(s) && !stored.includes(s))).toEqual([]);
+    // AND the later records of the failed series are reported: the series keeps its order
+    const laterOfSeries = records.filter((r, i) => i > 21 && i % 8 === 21 % 8);
+    expect(reported).toEqual(expect.arrayContaining(sequenceNumbers(laterOfSeries)));
+    // AND redelivery from the lowest reported record completes the table, one item per reading
+    await redeliverFrom(records, reported);
+    expect(await storedSequenceNumbers()).toEqual(sequenceNumbers(records).sort());
+  });
+
+  it.each([
+    ['throttling', () => new ThrottlingException({ message: 'Throttled', $metadata: {} })],
+    ['a 5xx', () => new InternalServerError({ message: 'boom', $metadata: {} })],
+    ['a timeout', () => Object.assign(new Error('socket timed out'), { name: 'TimeoutError' })],
+    ['a reset connection', () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+    ['an error nobody expected', () => new TypeError('cannot read properties of undefined')],
+  ])('fails the record on %s and never reports it as done', async (_name, error) => {
+    // GIVEN one reading whose write fails this way
+    const records = [reading(A, 1)];
+    const h = handlerWith(faultyClient(failReadingOf(records[0]!, error)));
+    // WHEN the handler runs
+    const result = await h(eventOf(records));
+    // THEN it is reported and not written
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.kinesis.sequenceNumber }]);
+    expect(await storedSequenceNumbers()).toEqual([]);
+  });
+
+  it('fails a rejected record whose quarantine write fails, and quarantines it once on retry', async () => {
+    // GIVEN a bad record whose quarantine write is throttled once
+    const records = [stream.raw(Buffer.from('not an envelope'))];
+    let throttled = false;
+    const h = handlerWith(
+      faultyClient((command, input) => {
+        if (command !== 'PutItemCommand' || input.TableName !== config.quarantineTableName || throttled)
+          return undefined;
+        throttled = true;
+        return new ThrottlingException({ message: 'Throttled', $metadata: {} });
+      }),
+    );
+    // WHEN the batch runs, and runs again
+    const first = await h(eventOf(records));
+    const second = await h(eventOf(records));
+    // THEN it is reported the first time and quarantined the second
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(await scanAll(dynamo.client, config.quarantineTableName)).toHaveLength(1);
+  });
+
+  it('fails a reading whose series registration fails, and registers and stores it on retry', async () => {
+    // GIVEN a reading of a new series whose registry write is throttled once
+    const records = [reading(A, 1)];
+    let throttled = false;
+    const h = handlerWith(
+      faultyClient((command, input) => {
+        if (command !== 'PutItemCommand' || !input.Item?.pk?.S?.startsWith('series#') || throttled) return undefined;
+        throttled = true;
+        return new ThrottlingException({ message: 'Throttled', $metadata: {} });
+      }),
+    );
+    // WHEN the batch runs, and runs again
+    const first = await h(eventOf(records));
+    expect(await storedSequenceNumbers()).toEqual([]);
+    const second = await h(eventOf(records));
+    // THEN the reading is stored and its series registered on the retry
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(second.batchItemFailures).toEqual([]);
+    const all = await scanAll(dynamo.client, config.readingsTableName);
+    expect(all.map((i) => i.pk?.S).sort()).toEqual(['c1/mA/12', 'series#c1']);
+  });
+
+  it('fails every record, without throwing, when DynamoDB cannot be reached', async () => {
+    // GIVEN a client for a port where nothing listens
+    const port = await freePort();
+    const unreachable = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    clients.push(unreachable);
+    const records = [reading(A, 1), stream.raw(Buffer.from('bad')), reading(B, 1)];
+    // WHEN the handler runs
+    const result = await handlerWith(unreachable, 4)(eventOf(records));
+    // THEN every record is reported
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(sequenceNumbers(records));
+  });
+});
+
+describe('data that DynamoDB refuses', () => {
+  function handBuiltReading(value: string): Reading {
+    const decoded = decodeReading('meters/outbound/c1/s1/m1', Buffer.from(v2Payload('2026-01-01T00:01:00.000Z', '1')));
+    if (!decoded.ok) throw new Error(decoded.message);
+    return { ...decoded.value, value };
+  }
+  const source = {
+    topic: 'meters/outbound/c1/s1/m1',
+    shardId: 's',
+    sequenceNumber: '1',
+    receivedAt: NOW.toISOString(),
+  };
+
+  it('fails with a ValidationException, read as bad-value, when a number is out of range', async () => {
+    // GIVEN a reading built by hand past core's checks, with a value DynamoDB cannot hold
+    const bad = handBuiltReading('1E+126');
+    // WHEN it is written
+    const err = await putReading(dynamo.client, config.readingsTableName, bad, source, NOW).catch((e: unknown) => e);
+    // THEN DynamoDB's refusal is told apart from an infrastructure failure
+    expect(isValidationError(err)).toBe(true);
+    expect(refusalReason(err as DynamoDBServiceException)).toBe('bad-value');
+  });
+
+  it('fails with a ValidationException, read as too-large, when an item is over 400 KB', async () => {
+    // GIVEN a reading whose extra fields make the item too large
+    const bad: Reading = { ...handBuiltReading('1'), extraFields: JSON.stringify({ x: 'x'.repeat(410_000) }) };
+    // WHEN it is written
+    const err = await putReading(dynamo.client, config.readingsTableName, bad, source, NOW).catch((e: unknown) => e);
+    // THEN it is a refusal of the data, too large
+    expect(isValidationError(err)).toBe(true);
+    expect(refusalReason(err as DynamoDBServiceException)).toBe('too-large');
+  });
+
+  it('quarantines a reading that DynamoDB refuses instead of failing the batch, and goes on with its series', async () => {
+    // GIVEN three readings of one series, DynamoDB refusing the first one's data
+    const records = [reading(A, 1), reading(A, 2), reading(A, 3)];
+    const refuse = () =>
+      new DynamoDBServiceException({
+        name: 'ValidationException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Number overflow. Attempting to store a number with magnitude larger than supported range',
+      });
+    const h = handlerWith(faultyClient(failReadingOf(records[0]!, refuse)));
+    // WHEN the handler runs, twice
+    const results = [await h(eventOf(records)), await h(eventOf(records))];
+    // THEN the batch succeeds, the refused record is quarantined once as bad-value, the others are stored
+    expect(results.map((r) => r.batchItemFailures)).toEqual([[], []]);
+    expect(await storedSequenceNumbers()).toEqual(sequenceNumbers(records.slice(1)));
+    const q = await scanAll(dynamo.client, config.quarantineTableName);
+    expect(q).toHaveLength(1);
+    expect(q[0]).toMatchObject({
+      reason: { S: 'bad-value' },
+      sequenceNumber: { S: records[0]!.kinesis.sequenceNumber },
+    });
+    expect(q[0]?.message?.S).toContain('Number overflow');
+  });
+});
