@@ -1,0 +1,110 @@
+/**
+ * Figure 1, bridge overhead: drain a backlog of QoS 1 messages waiting in a persistent mosquitto session.
+ * - Reference A: a bare MQTT.js client that acknowledges on receipt and does nothing else.
+ * - The bridge with an in-memory sink that accepts at once (its own cost), against A: target >= 50%.
+ * - The bridge with its own Kinesis sink against kinesalite, against reference B: that sink alone writing the same
+ *   envelopes in the same batch sizes, no MQTT: target >= 80%.
+ * Each round runs every subject back to back on a fresh backlog; the figure is the median over rounds.
+ */
+import { encodeStreamRecord } from '../core';
+import { prepareBacklog } from './support/backlog';
+import { drainWithBareClient } from './support/bare-mqtt-drain';
+import { drainWithBridge, writeWithSinkAlone } from './support/bridge-in-process';
+import type { BenchContext, BenchOutput } from './support/context';
+import { makeFigure } from './support/figures';
+import { createBenchStream, localKinesisClient, startKinesisProcess } from './support/kinesis';
+import { benchMessage } from './support/messages';
+import { startMosquitto } from './support/mosquitto';
+import { median, ratePerSecond } from './support/stats';
+
+/** The broker's in-flight window for this figure (generous: the drain, not the window, is measured here). */
+export const OVERHEAD_MAX_INFLIGHT = 1000;
+
+/** Runs figure 1. */
+export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutput> {
+  const count = ctx.quick ? 10_000 : 100_000;
+  const rounds = ctx.quick ? 1 : 3;
+  const timeout = ctx.quick ? 60_000 : 300_000;
+  const mosquitto = await startMosquitto({ maxInflight: OVERHEAD_MAX_INFLIGHT });
+  const kinesis = await startKinesisProcess();
+  process.env.AWS_ENDPOINT_URL_KINESIS = kinesis.endpoint;
+  const admin = localKinesisClient(kinesis.endpoint);
+  const rates = { a: [] as number[], instant: [] as number[], kinesis: [] as number[], b: [] as number[] };
+  const batchSizes: number[] = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      const tag = `${process.pid}-${round}`;
+      ctx.log(`bridge-overhead round ${round}/${rounds}: reference A (bare MQTT.js), ${count} messages`);
+      await prepareBacklog(mosquitto.url, `bench-a-${tag}`, count);
+      rates.a.push(ratePerSecond(count, await drainWithBareClient(mosquitto.url, `bench-a-${tag}`, count, timeout)));
+
+      ctx.log(`bridge-overhead round ${round}/${rounds}: bridge, instant sink`);
+      await prepareBacklog(mosquitto.url, `bench-i-${tag}`, count);
+      const instant = await drainWithBridge(mosquitto.url, `bench-i-${tag}`, count, { kind: 'instant' }, timeout);
+      rates.instant.push(ratePerSecond(count, instant.millis));
+
+      ctx.log(`bridge-overhead round ${round}/${rounds}: bridge, Kinesis sink (kinesalite)`);
+      await prepareBacklog(mosquitto.url, `bench-k-${tag}`, count);
+      const sizes: number[] = [];
+      const stream = await createBenchStream(admin);
+      const viaKinesis = await drainWithBridge(
+        mosquitto.url,
+        `bench-k-${tag}`,
+        count,
+        { kind: 'kinesis', streamName: stream, onBatch: (n) => sizes.push(n) },
+        timeout,
+      );
+      rates.kinesis.push(ratePerSecond(count, viaKinesis.millis));
+      batchSizes.push(...sizes);
+
+      ctx.log(`bridge-overhead round ${round}/${rounds}: reference B (Kinesis sink alone, ${sizes.length} batches)`);
+      const receivedAt = new Date();
+      const records = Array.from({ length: count }, (_, i) => encodeStreamRecord({ ...benchMessage(i), receivedAt }));
+      const streamB = await createBenchStream(admin);
+      rates.b.push(ratePerSecond(count, await writeWithSinkAlone(streamB, records, sizes)));
+    }
+  } finally {
+    delete process.env.AWS_ENDPOINT_URL_KINESIS;
+    admin.destroy();
+    await kinesis.stop();
+    await mosquitto.stop();
+  }
+  const a = median(rates.a);
+  const b = median(rates.b);
+  const meanBatch = batchSizes.reduce((s, n) => s + n, 0) / Math.max(1, batchSizes.length);
+  const setup = `${count.toLocaleString('en-US')} QoS 1 messages, mosquitto max_inflight_messages ${OVERHEAD_MAX_INFLIGHT}, median of ${rounds} round(s)`;
+  return {
+    figures: [
+      makeFigure({
+        id: 'bridge.instant-sink',
+        benchmark: 'bridge-overhead',
+        name: 'Bridge drain, instant in-memory sink',
+        value: median(rates.instant),
+        unit: 'msg/s',
+        reference: { name: 'A: bare MQTT.js auto-ack', value: a },
+        target: { of: 'ratio', op: '>=', threshold: 0.5, text: '>= 50% of A' },
+        note: setup,
+      }),
+      makeFigure({
+        id: 'bridge.kinesis-sink',
+        benchmark: 'bridge-overhead',
+        name: 'Bridge drain, Kinesis sink (kinesalite)',
+        value: median(rates.kinesis),
+        unit: 'msg/s',
+        reference: { name: 'B: its Kinesis sink alone', value: b },
+        target: { of: 'ratio', op: '>=', threshold: 0.8, text: '>= 80% of B' },
+        note: `${setup}; mean PutRecords batch ${meanBatch.toFixed(0)} records`,
+      }),
+      makeFigure({
+        id: 'bridge.kinesis-sink-vs-a',
+        benchmark: 'bridge-overhead',
+        name: 'Bridge drain, Kinesis sink, against A',
+        value: median(rates.kinesis),
+        unit: 'msg/s',
+        reference: { name: 'A: bare MQTT.js auto-ack', value: a },
+        note: 'for information: what acknowledging only after Kinesis costs against acknowledging on receipt',
+      }),
+    ],
+    details: { count, rounds, rates, meanBatch, maxInflight: OVERHEAD_MAX_INFLIGHT },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * kinesalite in its own process for the benchmarks (`tsx bench/support/kinesis-process.ts --port N`), so that
+ * Kinesis's own CPU does not share an event loop with the code being measured. Prints `{"ready":true}` once
+ * listening; SIGTERM stops it.
+ */
+import { startKinesisLocal } from '../../local/services/kinesis-local';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const port = Number(args[args.indexOf('--port') + 1]);
+  if (!args.includes('--port') || !Number.isInteger(port) || port <= 0) {
+    console.error(`--port must be a port number, got ${JSON.stringify(args)}`);
+    process.exit(2);
+  }
+  const kinesis = await startKinesisLocal({ port });
+  console.log(JSON.stringify({ ready: true, port: kinesis.port }));
+  const stop = () => {
+    void kinesis.stop().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`kinesalite failed: ${(err as Error).message}`);
+  process.exit(1);
+});

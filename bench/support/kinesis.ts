@@ -1,0 +1,78 @@
+/**
+ * Kinesis for the benchmarks: kinesalite in a child process on a loopback port, a keep-alive HTTP/1.1 client for it,
+ * and a stream ready to write.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as http from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { freePort } from '../../local/services/free-port';
+
+/** Fake credentials and region for local endpoints. */
+export const LOCAL_AWS_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+} as const;
+
+/** A running kinesalite process. */
+export interface KinesisProcess {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts kinesalite in a child process and resolves once it listens. */
+export async function startKinesisProcess(): Promise<KinesisProcess> {
+  const port = await freePort();
+  const script = join(__dirname, 'kinesis-process.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('"ready":true')) resolve();
+    });
+    void exited.then(() => reject(new Error(`kinesalite exited at start: ${stderr.trim()}`)));
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    process: child,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A Kinesis client for a local endpoint: HTTP/1.1 keep-alive (kinesalite speaks no HTTP/2). */
+export function localKinesisClient(endpoint: string): KinesisClient {
+  return new KinesisClient({
+    endpoint,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
+  });
+}
+
+let streams = 0;
+
+/** Creates a new stream and waits until it is active; returns its name. */
+export async function createBenchStream(client: KinesisClient, shards = 2): Promise<string> {
+  streams += 1;
+  const name = `bench-${process.pid}-${streams}`;
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  await waitUntilStreamExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { StreamName: name });
+  return name;
+}
