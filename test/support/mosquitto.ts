@@ -80,6 +80,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     'max_queued_bytes 0',
     'persistent_client_expiration 1d',
   ];
+  // Started as root, mosquitto would switch to the user "mosquitto", which cannot write this private directory.
+  if (process.getuid?.() === 0) lines.push('user root');
   if (options.users && options.users.length > 0) {
     const passwd = join(dataDir, 'passwd');
     const acl = join(dataDir, 'acl');
