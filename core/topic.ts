@@ -6,6 +6,8 @@
  * - a root other than `meters/outbound`, a missing or extra level, or an empty level;
  * - a wildcard character (`+`, `#`) anywhere: a published topic never holds one;
  * - a control character (U+0000-U+001F, U+007F-U+009F) anywhere;
+ * - a lone UTF-16 surrogate (possible only from a forged envelope's `"\ud800"`): MQTT topics are well-formed UTF-8
+ *   (MQTT 3.1.1, 1.5.3), and the topic's parts become DynamoDB keys, which must be valid UTF-8;
  * - a topic over {@link MAX_TOPIC_BYTES} bytes of UTF-8. This keeps the series key within DynamoDB's key limits and the
  *   Kinesis partition key within its 256 characters.
  *
@@ -36,6 +38,8 @@ export const PROVIDER_TOPIC_RULE =
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const LEVEL_NAMES = ['customer-id', 'subscription-id', 'meter-id'] as const;
 
 /** Parses a reading topic into its parts, or rejects it with reason `bad-topic`. */
@@ -46,6 +50,7 @@ export function parseTopic(topic: string): Result<TopicParts> {
     return reject('bad-topic', `topic is ${bytes} bytes, at most ${MAX_TOPIC_BYTES} allowed: ${quote(topic)}`);
   }
   if (CONTROL.test(topic)) return reject('bad-topic', `topic holds a control character: ${quote(topic)}`);
+  if (LONE_SURROGATE.test(topic)) return reject('bad-topic', `topic is not well-formed Unicode: ${quote(topic)}`);
   if (/[+#]/.test(topic)) return reject('bad-topic', `topic holds a wildcard character (+ or #): ${quote(topic)}`);
   const levels = topic.split('/');
   if (levels[0] !== 'meters' || levels[1] !== 'outbound') {
