@@ -455,6 +455,20 @@ describe('quarantine', () => {
     });
   });
 
+  it('quarantines a forged envelope whose topic is not well-formed Unicode, with the topic made storable', async () => {
+    // GIVEN an envelope whose topic escapes a lone surrogate
+    const data = Buffer.from(
+      `{"v":1,"topic":"meters/outbound/c\\ud800/s/m","receivedAt":"2026-01-01T00:00:00.000Z","size":2,"payload":"e30="}`,
+    );
+    // WHEN the handler runs
+    const result = await handler()(eventOf([stream.raw(data)]));
+    // THEN it is a bad topic, quarantined with the surrogate replaced
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await readings()).toEqual([]);
+    const [item] = await quarantine();
+    expect(item).toMatchObject({ reason: { S: 'bad-topic' }, topic: { S: 'meters/outbound/c\uFFFD/s/m' } });
+  });
+
   it('keeps quarantine items for QUARANTINE_RETENTION_DAYS', async () => {
     // GIVEN a retention of 7 days
     const short = await freshTables(dynamo.client, 7);
