@@ -122,28 +122,35 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0;
     }
     const { command, args } = commandOf(positionals, values);
+    // every input is checked before a client exists: wrong input never costs a request
     const settings = clientSettings(values, io.env);
-    client = (io.createClient ?? defaultClient(io.env))(settings);
     const pageSize =
       values['page-size'] === undefined ? undefined : positiveInteger(values['page-size'], '--page-size');
+    const range = { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) };
+    toSortKeyRange(range);
+    if (values.reason !== undefined) checkReason(values.reason);
+    if (command === 'get' || command === 'latest' || (command === 'gaps' && args[0]!.includes('/'))) {
+      checkSeriesKey(args[0]!);
+    }
+    const needsReadings = command !== 'quarantine list';
+    const needsQuarantine = command.startsWith('quarantine');
+    const readingsTableName = needsReadings
+      ? tableName(values['readings-table'], io.env.READINGS_TABLE_NAME, 'readings')
+      : undefined;
+    const quarantineTableName = needsQuarantine
+      ? tableName(values['quarantine-table'], io.env.QUARANTINE_TABLE_NAME, 'quarantine')
+      : undefined;
+    client = (io.createClient ?? defaultClient(io.env))(settings);
     const out = output(io, values.json === true);
     const readings = () =>
-      new ReadingsClient({
-        client: client!,
-        readingsTableName: tableName(values['readings-table'], io.env.READINGS_TABLE_NAME, 'readings'),
-        ...(pageSize ? { pageSize } : {}),
-      });
-    const quarantine = (withReadings: boolean) =>
+      new ReadingsClient({ client: client!, readingsTableName: readingsTableName!, ...(pageSize ? { pageSize } : {}) });
+    const quarantine = () =>
       new QuarantineClient({
         client: client!,
-        quarantineTableName: tableName(values['quarantine-table'], io.env.QUARANTINE_TABLE_NAME, 'quarantine'),
-        ...(withReadings
-          ? { readingsTableName: tableName(values['readings-table'], io.env.READINGS_TABLE_NAME, 'readings') }
-          : {}),
+        quarantineTableName: quarantineTableName!,
+        ...(readingsTableName ? { readingsTableName } : {}),
         ...(pageSize ? { pageSize } : {}),
       });
-    const range = { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) };
-    toSortKeyRange(range); // wrong times are wrong input, before any request
     const now = io.now ?? (() => new Date());
     switch (command) {
       case 'series':
@@ -155,9 +162,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'gaps':
         return await gaps(readings(), args[0]!, range, out);
       case 'quarantine list':
-        return await quarantineList(quarantine(false), values.reason, range, out);
+        return await quarantineList(quarantine(), values.reason, range, out);
       case 'quarantine replay':
-        return await quarantineReplay(quarantine(true), values.reason, out);
+        return await quarantineReplay(quarantine(), values.reason, out);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }

@@ -52,6 +52,12 @@ export interface Message {
   readonly receivedAt?: string;
 }
 
+/**
+ * Quarantine retention in these tests: the longest allowed, because the tests' clocks stand in early 2026 and
+ * DynamoDB Local's TTL really deletes items whose `expiresAt` has passed.
+ */
+export const RETENTION_DAYS = 3650;
+
 let tables = 0;
 let sequence = 0n;
 
@@ -62,7 +68,11 @@ export async function freshPipeline(client: DynamoDBClient, clock: () => Date = 
   await createTables(client, names);
   const handler = createHandler({
     client,
-    config: { readingsTableName: names.readings, quarantineTableName: names.quarantine, quarantineRetentionDays: 90 },
+    config: {
+      readingsTableName: names.readings,
+      quarantineTableName: names.quarantine,
+      quarantineRetentionDays: RETENTION_DAYS,
+    },
     clock,
     logger: new Logger({ serviceName: 'ingest', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'MeterReadings', serviceName: 'ingest' }),
@@ -85,6 +95,11 @@ export function kinesisRecord(message: Message): KinesisStreamRecord {
     payload: Buffer.from(message.payload, 'utf8'),
     receivedAt: message.receivedAt ?? '2026-01-01T00:00:00.000Z',
   });
+  return rawKinesisRecord(encoded.data, encoded.partitionKey);
+}
+
+/** A Lambda Kinesis record carrying arbitrary data (a bad envelope, say). */
+export function rawKinesisRecord(data: Uint8Array | string, partitionKey = 'raw'): KinesisStreamRecord {
   sequence++;
   const sequenceNumber = (49_600_000_000_000_000_000_000_000_000n + sequence).toString();
   const shardId = 'shardId-000000000000';
@@ -98,9 +113,9 @@ export function kinesisRecord(message: Message): KinesisStreamRecord {
     eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
     kinesis: {
       kinesisSchemaVersion: '1.0',
-      partitionKey: encoded.partitionKey,
+      partitionKey,
       sequenceNumber,
-      data: Buffer.from(encoded.data).toString('base64'),
+      data: Buffer.from(data).toString('base64'),
       approximateArrivalTimestamp: 1767225600.5,
     },
   };
