@@ -4,6 +4,7 @@
  * stands for one that outlasted them), the one thing a local implementation cannot produce on demand.
  */
 import {
+  ConditionalCheckFailedException,
   DynamoDBClient,
   DynamoDBServiceException,
   InternalServerError,
@@ -16,7 +17,11 @@ import { decodeReading, type Reading } from '../../core';
 import { createHandler } from '../../functions/ingest';
 import type { IngestConfig } from '../../functions/ingest/config';
 import { isValidationError, refusalReason } from '../../functions/ingest/dynamodb-errors';
-import { putReading } from '../../functions/ingest/reading-store';
+import { putReading, type ReadingSource } from '../../functions/ingest/reading-store';
+import { processRecord, type RecordContext } from '../../functions/ingest/process-record';
+import { decodeIncoming } from '../../functions/ingest/decode-record';
+import { fromKinesisRecord } from '../../functions/ingest/kinesis-record';
+import { SeriesRegistry } from '../../functions/ingest/series-registry';
 import { freePort } from '../../local/services/free-port';
 import {
   freshTables,
@@ -286,5 +291,108 @@ describe('data that DynamoDB refuses', () => {
       sequenceNumber: { S: records[0]!.kinesis.sequenceNumber },
     });
     expect(q[0]?.message?.S).toContain('Number overflow');
+  });
+});
+
+describe('the decision for one record', () => {
+  function context(client: DynamoDBClient): RecordContext {
+    return {
+      client,
+      config,
+      registry: new SeriesRegistry(client, config.readingsTableName),
+      clock: () => NOW,
+      logger: silentLogger(),
+    };
+  }
+  const decode = (record: KinesisStreamRecord) => decodeIncoming(fromKinesisRecord(record, 0), NOW.toISOString());
+
+  it('stores, then skips a duplicate, then quarantines a conflict once however often it is delivered', async () => {
+    // GIVEN a client for DynamoDB Local and three deliveries of one identity
+    const ctx = context(dynamo.client);
+    const first = reading(A, 1, '5');
+    const same = reading(A, 1, '5.0');
+    const other = reading(A, 1, '6');
+    // WHEN each is processed (the conflict twice)
+    const outcomes = [
+      await processRecord(ctx, decode(first)),
+      await processRecord(ctx, decode(same)),
+      await processRecord(ctx, decode(other)),
+      await processRecord(ctx, decode(other)),
+    ];
+    // THEN the outcomes follow the rules
+    expect(outcomes.map((o) => o.kind)).toEqual(['stored', 'duplicate', 'conflict', 'conflict']);
+    expect(outcomes.slice(2)).toEqual([
+      { kind: 'conflict', quarantine: { kind: 'created' } },
+      { kind: 'conflict', quarantine: { kind: 'exists' } },
+    ]);
+  });
+
+  it('reads the stored item when the implementation returns none with the refusal', async () => {
+    // GIVEN a client whose conditional-check failures come back without the old item
+    const client = newClient(dynamo.local.endpoint);
+    clients.push(client);
+    let stripped = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (err) {
+          if (err instanceof ConditionalCheckFailedException && err.Item) {
+            delete err.Item;
+            stripped++;
+          }
+          throw err;
+        }
+      },
+      { step: 'initialize', name: 'stripOldItem' },
+    );
+    const decoded = decodeReading(A, Buffer.from(v2Payload('2026-01-01T00:01:00.000Z', '7')));
+    if (!decoded.ok) throw new Error(decoded.message);
+    const source: ReadingSource = { topic: A, shardId: 's', sequenceNumber: '1', receivedAt: NOW.toISOString() };
+    // WHEN a reading is written, then again, then with another value
+    const outcomes = [
+      await putReading(client, config.readingsTableName, decoded.value, source, NOW),
+      await putReading(client, config.readingsTableName, decoded.value, { ...source, sequenceNumber: '2' }, NOW),
+      await putReading(
+        client,
+        config.readingsTableName,
+        { ...decoded.value, value: '8' },
+        { ...source, sequenceNumber: '3' },
+        NOW,
+      ),
+    ];
+    // THEN the answers are the same as with the old item returned
+    expect(stripped).toBe(2);
+    expect(outcomes).toEqual([
+      { kind: 'stored' },
+      { kind: 'duplicate' },
+      {
+        kind: 'conflict',
+        storedValue: '7',
+        storedSource: source,
+        stored: { value: '7', readingTime: '2026-01-01T00:01:00.000Z', intervalStart: '2026-01-01T00:00:00.000Z' },
+      },
+    ]);
+  });
+
+  it('registers a series once per container, whatever the number of its readings', async () => {
+    // GIVEN a client that counts registry writes
+    const client = newClient(dynamo.local.endpoint);
+    clients.push(client);
+    let registryWrites = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as PutItemCommandInput;
+        if (input.Item?.pk?.S?.startsWith('series#')) registryWrites++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRegistryWrites' },
+    );
+    const ctx = context(client);
+    // WHEN ten readings of one series and one of another are processed
+    for (let minute = 1; minute <= 10; minute++) await processRecord(ctx, decode(reading(A, minute)));
+    await processRecord(ctx, decode(reading(B, 1)));
+    // THEN two registry writes were made
+    expect(registryWrites).toBe(2);
   });
 });
