@@ -1,0 +1,29 @@
+/**
+ * A broker that behaves like the provider's towards an unauthorised client (aedes, in its own process because aedes
+ * is an ES module): `node --import tsx refusing-broker-process.ts <port> <mode>`.
+ * - `refuse`: refuses (SUBACK 0x80) any subscription outside `meters/outbound/c1/`.
+ * - `kick`: grants every subscription, then closes the connection right after the SUBACK.
+ * Prints `{"ready":true}` when listening; counts connections on stdout as `{"connection":n}`.
+ */
+import { createServer } from 'node:net';
+
+async function main(): Promise<void> {
+  const port = Number(process.argv[2]);
+  const mode = process.argv[3];
+  const { Aedes } = (await import('aedes')) as typeof import('aedes');
+  const broker = await Aedes.createBroker({
+    authorizeSubscribe: (_client, sub, callback) =>
+      callback(null, mode === 'refuse' && !sub.topic.startsWith('meters/outbound/c1/') ? null : sub),
+  });
+  let connections = 0;
+  broker.on('client', () => console.log(JSON.stringify({ connection: ++connections })));
+  if (mode === 'kick') broker.on('subscribe', (_subs, client) => setTimeout(() => client?.close(), 10));
+  const server = createServer(broker.handle);
+  server.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ ready: true })));
+  process.once('SIGTERM', () => process.exit(0));
+}
+
+main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});
