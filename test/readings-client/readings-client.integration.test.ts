@@ -3,7 +3,18 @@
  */
 import { InvalidArgumentError, ReadingsClient } from '../../readings-client';
 import { main } from '../../tools/readings-cli';
-import { at, freshPipeline, startLocalDynamo, v1, v2, type LocalDynamo, type Message } from './support/pipeline';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { createChangeFeedHandler } from '../../readings-client/examples/change-feed-consumer';
+import {
+  at,
+  freshPipeline,
+  scanAll,
+  startLocalDynamo,
+  v1,
+  v2,
+  type LocalDynamo,
+  type Message,
+} from './support/pipeline';
 
 const C = 'cust-a';
 const BIG = '12345678901234567890.123456789012345678'; // 38 significant digits
@@ -166,6 +177,61 @@ describe('ReadingsClient', () => {
     await expect(client.readAll('cust-a/m1/2', { from: at(5), to: at(1) })).rejects.toThrow(
       `from (${at(5)}) must not be after to (${at(1)})`,
     );
+  });
+});
+
+describe('the change-feed consumer example', () => {
+  it('hands every new reading to onReading with its exact value, and new series to onNewSeries', async () => {
+    // GIVEN the stream's INSERT records for what the ingest function wrote (new images are the items as stored)
+    const items = (await scanAll(dynamo.client, readingsTable)).filter(
+      (i) => i.pk?.S === 'cust-a/m4/2' || i.sk?.S === 'cust-a/m4/2',
+    );
+    const event = {
+      Records: items.map((item, n) => ({
+        eventName: 'INSERT',
+        dynamodb: { NewImage: item, SequenceNumber: String(n + 1), StreamViewType: 'NEW_IMAGE' },
+      })),
+    } as unknown as DynamoDBStreamEvent;
+    const readings: string[] = [];
+    const series: string[] = [];
+    const handler = createChangeFeedHandler({
+      onReading: async (r) => {
+        readings.push(`${r.seriesKey} ${r.readingTime} ${r.value}`);
+      },
+      onNewSeries: async (s) => {
+        series.push(s.seriesKey);
+      },
+    });
+    // WHEN
+    const response = await handler(event);
+    // THEN
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(readings).toEqual([
+      `cust-a/m4/2 ${at(0)} 123.456`,
+      `cust-a/m4/2 ${at(1)} ${BIG}`,
+      `cust-a/m4/2 ${at(2)} 1500`,
+    ]);
+    expect(series).toEqual(['cust-a/m4/2']);
+  });
+
+  it('reports the first failing record so the stream retries from it', async () => {
+    const [item] = await scanAll(dynamo.client, readingsTable);
+    const event = {
+      Records: [1, 2, 3].map((n) => ({ eventName: 'INSERT', dynamodb: { NewImage: item, SequenceNumber: String(n) } })),
+    } as unknown as DynamoDBStreamEvent;
+    let calls = 0;
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const handler = createChangeFeedHandler({
+      onReading: async () => {
+        if (++calls === 2) throw new Error('downstream unavailable');
+      },
+      onNewSeries: async () => {
+        if (++calls === 2) throw new Error('downstream unavailable');
+      },
+    });
+    expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }] });
+    expect(calls).toBe(2);
+    consoleError.mockRestore();
   });
 });
 
