@@ -69,6 +69,7 @@ export class Bridge {
       config.mqtt,
       deps.credentials,
       {
+        isFull: () => this.window.full,
         onPublish: (conn, packet) => this.onPublish(conn, packet),
         onUnacknowledgedPublish: (packet) => this.onUnacknowledgedPublish(packet),
       },
@@ -171,7 +172,7 @@ export class Bridge {
     };
   }
 
-  private onPublish(conn: Connection, packet: IPublishPacket): boolean {
+  private onPublish(conn: Connection, packet: IPublishPacket): void {
     this.counters.received += 1;
     const receivedAt = Date.now();
     const record = encodeStreamRecord({
@@ -183,7 +184,6 @@ export class Bridge {
     const bytes = record.data.byteLength + record.partitionKey.length;
     const delivery = this.window.add(conn, packet.messageId as number, bytes, receivedAt);
     this.sink.put(record, delivery);
-    return this.window.full;
   }
 
   private onUnacknowledgedPublish(packet: IPublishPacket): void {
@@ -211,6 +211,6 @@ export class Bridge {
       if (this.session.ack(d.connection, d.messageId)) this.counters.acked += 1;
       else this.counters.notAcked += 1;
     }
-    if (!this.window.full) this.session.resume();
+    this.session.resume();
   }
 }

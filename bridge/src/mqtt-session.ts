@@ -19,11 +19,13 @@
  *   are never acknowledged; the broker redelivers those messages (DUP set) on the next connection.
  *
  * ## Backpressure
- * When the bridge's window is full, `handleMessage` keeps the callback: MQTT.js's packet pipeline stops, its Writable
+ * When the bridge's window is full, `handleMessage` keeps the PUBLISH and its callback, untaken: MQTT.js's packet pipeline stops, its Writable
  * stops completing writes, `stream.pipe` pauses the socket and TCP flow control holds the broker. The consequence:
  * PINGRESP is not read either, so a stall longer than about 1.5 x keepalive ends in MQTT.js's keepalive timeout and a
- * reconnect (the pending messages are written, never acknowledged, and redelivered). The callback is released as soon
- * as the window has room, or when the connection closes.
+ * reconnect (the pending messages are written, never acknowledged, and redelivered). The PUBLISH is taken and its callback
+ * released as soon as the window has room; if the connection closes first, it is dropped untaken (the broker
+ * redelivers it). Messages of a closed connection stay in the window until written, so the bound holds across
+ * reconnects: at most the configured messages, and the configured bytes plus one record.
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -45,8 +47,8 @@ export interface Connection {
   alive: boolean;
   connackAt?: number;
   subscribedAt?: number;
-  /** The callback of a PUBLISH held for backpressure. */
-  held?: () => void;
+  /** A PUBLISH held for backpressure (not yet taken), with MQTT.js's callback. */
+  held?: { packet: IPublishPacket; callback: (error?: Error) => void };
   /** Why the connection ended, for the log. */
   failure?: string;
   /** True when the failure was the broker refusing the credentials. */
@@ -55,8 +57,10 @@ export interface Connection {
 
 /** What the session asks of the bridge. */
 export interface SessionHandler {
-  /** A QoS 1 PUBLISH arrived on `connection`; returns true when the bridge's window is full (hold the pipeline). */
-  onPublish(connection: Connection, packet: IPublishPacket): boolean;
+  /** True when the bridge's window is full: the next PUBLISH waits (and MQTT.js's pipeline with it). */
+  isFull(): boolean;
+  /** A QoS 1 PUBLISH arrived on `connection`: the bridge takes it (and acknowledges it later with {@link MqttSession.ack}). */
+  onPublish(connection: Connection, packet: IPublishPacket): void;
   /** A QoS 0 PUBLISH arrived (a broker that downgraded the subscription): forwarded, no acknowledgement exists. */
   onUnacknowledgedPublish(packet: IPublishPacket): void;
 }
@@ -145,10 +149,11 @@ export class MqttSession {
 
   /** The bridge's window has room again: lets a held PUBLISH go on. */
   resume(): void {
-    const held = this.current?.held;
-    if (!held || !this.current) return;
-    this.current.held = undefined;
-    held();
+    const conn = this.current;
+    const held = conn?.held;
+    if (!conn || !held || this.handler.isFull()) return;
+    conn.held = undefined;
+    this.take(conn, held.packet, held.callback);
   }
 
   /** Stops taking messages: later PUBLISHes are left unacknowledged for the broker to redeliver. */
@@ -246,9 +251,17 @@ export class MqttSession {
       callback();
       return;
     }
-    const full = this.handler.onPublish(conn, packet);
-    if (full) conn.held = () => callback(new DeferredAck());
-    else callback(new DeferredAck());
+    // Checked before taking: messages held by a closed connection keep counting, so the bound holds across reconnects.
+    if (this.handler.isFull()) {
+      conn.held = { packet, callback };
+      return;
+    }
+    this.take(conn, packet, callback);
+  }
+
+  private take(conn: Connection, packet: IPublishPacket, callback: (error?: Error) => void): void {
+    this.handler.onPublish(conn, packet);
+    callback(new DeferredAck());
   }
 
   private onConnack(conn: Connection, connack: IConnackPacket): void {
@@ -359,8 +372,9 @@ export class MqttSession {
     conn.alive = false;
     const held = conn.held;
     conn.held = undefined;
-    // Lets the dead pipeline run out: MQTT.js drops the packets of a superseded connection.
-    held?.();
+    // Not taken (its packet id dies with the connection; the broker redelivers it). Releasing the callback lets the
+    // dead pipeline run out: MQTT.js drops the queued packets of a superseded connection.
+    held?.callback(new DeferredAck());
     if (conn !== this.current) return;
     this.stats.connected = false;
     this.stats.subscribed = false;
