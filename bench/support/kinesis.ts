@@ -27,8 +27,8 @@ export interface KinesisProcess {
 }
 
 /** Starts kinesalite in a child process and resolves once it listens. */
-export async function startKinesisProcess(): Promise<KinesisProcess> {
-  const port = await freePort();
+export async function startKinesisProcess(options: { readonly port?: number } = {}): Promise<KinesisProcess> {
+  const port = options.port ?? (await freePort());
   const script = join(__dirname, 'kinesis-process.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', script, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,10 +68,10 @@ export function localKinesisClient(endpoint: string): KinesisClient {
 
 let streams = 0;
 
-/** Creates a new stream and waits until it is active; returns its name. */
-export async function createBenchStream(client: KinesisClient, shards = 2): Promise<string> {
+/** Creates a new stream (named, or a fresh name) and waits until it is active; returns its name. */
+export async function createBenchStream(client: KinesisClient, shards = 2, streamName?: string): Promise<string> {
   streams += 1;
-  const name = `bench-${process.pid}-${streams}`;
+  const name = streamName ?? `bench-${process.pid}-${streams}`;
   await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
   await waitUntilStreamExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { StreamName: name });
   return name;

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: every benchmark, each figure beside its reference measured in the same run, a table on stdout,
+ * `bench/results.json`, `docs/performance.md` and `docs/cost.md` written. `--quick` (about two minutes, run by
+ * .ci/run so the benchmark never rots) writes the same files under bench/out/. `--only a,b` runs some benchmarks.
+ * Missing a target is not a failure (the table says so); a benchmark that cannot run is, and exits 1.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { benchAckWindow } from './ack-window';
+import { benchBridgeOverhead } from './bridge-overhead';
+import { costMarkdown, type CostInputs } from './cost-report';
+import { benchEndToEnd } from './end-to-end';
+import { benchIngest } from './ingest';
+import { benchMemory } from './memory';
+import { performanceMarkdown, type BenchResults } from './performance-report';
+import type { Benchmark, BenchContext } from './support/context';
+import type { Figure } from './support/figures';
+import { LOCAL_AWS_ENV } from './support/kinesis';
+import { MOSQUITTO_BINARY } from './support/mosquitto';
+import { textTable } from './support/table';
+
+const BENCHMARKS: readonly (readonly [string, Benchmark])[] = [
+  ['bridge-overhead', benchBridgeOverhead],
+  ['ack-window', benchAckWindow],
+  ['ingest', benchIngest],
+  ['end-to-end', benchEndToEnd],
+  ['memory', benchMemory],
+];
+
+const ROOT = join(__dirname, '..');
+
+function usage(problem: string): never {
+  console.error(`${problem}\nusage: npm run bench [-- --quick] [--only ${BENCHMARKS.map(([n]) => n).join(',')}]`);
+  process.exit(2);
+}
+
+function mosquittoVersion(): string {
+  const out = spawnSync(MOSQUITTO_BINARY, ['-h'], { encoding: 'utf8' });
+  return /mosquitto version [\d.]+/.exec(`${out.stdout}${out.stderr}`)?.[0] ?? 'mosquitto (version unknown)';
+}
+
+/** The cost page's inputs, from the ingest benchmark's details; undefined when it did not run. */
+function costInputs(details: Record<string, unknown>): CostInputs | undefined {
+  const ingest = details.ingest as
+    | {
+        recordBytes: number;
+        storedItemBytes: number;
+        perNew: { writeUnits: number };
+        perDup: { writeUnits: number };
+        ratesByCase: Record<string, { handlerBatchMillis: number[] }>;
+      }
+    | undefined;
+  if (!ingest) return undefined;
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  return {
+    recordBytes: ingest.recordBytes,
+    writeUnitsPerNew: ingest.perNew.writeUnits,
+    writeUnitsPerDuplicate: ingest.perDup.writeUnits,
+    storedItemBytes: ingest.storedItemBytes,
+    handlerMillisByBatch: Object.entries(ingest.ratesByCase)
+      .filter(([k]) => k.endsWith('-d0'))
+      .map(([k, v]) => ({ batch: Number(k.slice(1, k.indexOf('-'))), millis: med(v.handlerBatchMillis) })),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
+  for (const a of args) {
+    if (a.startsWith('--') && a !== '--quick' && a !== '--only') usage(`unknown option ${a}`);
+  }
+  const unknown = only?.filter((n) => !BENCHMARKS.some(([name]) => name === n)) ?? [];
+  if (only && (only.length === 0 || unknown.length > 0))
+    usage(`--only names no known benchmark: ${JSON.stringify(unknown)}`);
+
+  Object.assign(process.env, LOCAL_AWS_ENV, { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  const started = performance.now();
+  const ctx: BenchContext = {
+    quick,
+    log: (m) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}`),
+  };
+  const figures: Figure[] = [];
+  const details: Record<string, unknown> = {};
+  const errors: { benchmark: string; error: string }[] = [];
+  for (const [name, bench] of BENCHMARKS) {
+    if (only && !only.includes(name)) continue;
+    ctx.log(`${name}: start`);
+    try {
+      const out = await bench(ctx);
+      figures.push(...out.figures);
+      details[name] = out.details;
+    } catch (err) {
+      const e = err as Error;
+      ctx.log(`${name}: FAILED: ${e.stack ?? e.message}`);
+      errors.push({ benchmark: name, error: e.message });
+    }
+  }
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    durationSeconds: (performance.now() - started) / 1000,
+    machine: {
+      cpus: cpus().length,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      mosquitto: mosquittoVersion(),
+    },
+    figures,
+    errors,
+    details,
+  };
+  const outDir = quick ? join(ROOT, 'bench', 'out') : join(ROOT, 'bench');
+  const docsDir = quick ? join(ROOT, 'bench', 'out') : join(ROOT, 'docs');
+  mkdirSync(outDir, { recursive: true });
+  mkdirSync(docsDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(docsDir, 'performance.md'), performanceMarkdown(results));
+  const cost = costInputs(details);
+  if (cost) writeFileSync(join(docsDir, 'cost.md'), costMarkdown(cost, results));
+  console.log(textTable(figures));
+  console.log(
+    `\n${results.mode} run, ${Math.round(results.durationSeconds)} s; wrote ${join(outDir, 'results.json')}, ` +
+      `${join(docsDir, 'performance.md')}${cost ? `, ${join(docsDir, 'cost.md')}` : ' (no cost page: ingest did not run)'}`,
+  );
+  if (errors.length > 0) {
+    console.error(
+      `\n${errors.length} benchmark(s) did not run to the end: ${errors.map((e) => e.benchmark).join(', ')}`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
