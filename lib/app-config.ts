@@ -1,0 +1,459 @@
+/**
+ * The app's configuration, read from CDK context (`cdk.json` or `-c key=value`) and validated in one place.
+ *
+ * {@link parseAppConfig} collects every problem before it stops, one line each naming the context value, what was
+ * received and what is allowed, so a deployer fixes them all in one go. Values given with `-c` arrive as strings:
+ * numbers and the `feeds` array (JSON text) are accepted in that form too.
+ */
+import { DEFAULT_QUARANTINE_RETENTION_DAYS, validateSubscriptionFilter } from '../core';
+
+/** One MQTT feed: one bridge service holding one persistent session. */
+export interface FeedConfig {
+  /** Short name used in resource ids and alarm names: lowercase letters, digits and hyphens. */
+  readonly name: string;
+  /** `mqtts://host[:port]`; `mqtt://` only for a loopback host. */
+  readonly brokerUrl: string;
+  /** The broker port, parsed from {@link brokerUrl} (8883 when the URL names none). */
+  readonly brokerPort: number;
+  /** The fixed MQTT client id of the persistent session; unique across feeds. */
+  readonly clientId: string;
+  /** Subscription filters, each naming a customer. */
+  readonly topics: readonly string[];
+  /** Name or ARN of the Secrets Manager secret holding `{"username","password"}`. */
+  readonly credentialsSecret: string;
+  /** MQTT protocol version, 4 (3.1.1) or 5; unset leaves the bridge's default. */
+  readonly protocolVersion?: 4 | 5;
+}
+
+/** Kinesis capacity modes the app supports. */
+export type StreamModeName = 'ON_DEMAND' | 'PROVISIONED';
+
+/** The validated configuration of the whole app. */
+export interface AppConfig {
+  readonly feeds: readonly FeedConfig[];
+  readonly alarmEmail?: string;
+  readonly alarmTopicArn?: string;
+  readonly quarantineRetentionDays: number;
+  readonly streamMode: StreamModeName;
+  readonly shardCount?: number;
+  readonly streamRetentionHours: number;
+  readonly ingestBatchSize: number;
+  readonly ingestMaxBatchingWindowSeconds: number;
+  readonly ingestRetryAttempts: number;
+  readonly noDataAlarmMinutes: number;
+  readonly vpcId?: string;
+}
+
+/** Defaults of every optional context value. */
+export const APP_CONFIG_DEFAULTS = {
+  quarantineRetentionDays: DEFAULT_QUARANTINE_RETENTION_DAYS,
+  streamMode: 'ON_DEMAND',
+  streamRetentionHours: 24,
+  ingestBatchSize: 100,
+  ingestMaxBatchingWindowSeconds: 0,
+  ingestRetryAttempts: 500,
+  noDataAlarmMinutes: 30,
+} as const satisfies Partial<AppConfig>;
+
+/** Limits of the numeric context values (inclusive), from the platform's own limits where it has them. */
+export const APP_CONFIG_LIMITS = {
+  quarantineRetentionDays: { min: 1, max: 3650 },
+  shardCount: { min: 1, max: 500 },
+  // Kinesis: 24 hours to 365 days.
+  streamRetentionHours: { min: 24, max: 8760 },
+  // Lambda event source mapping for Kinesis: BatchSize 1..10000, MaximumBatchingWindowInSeconds 0..300.
+  ingestBatchSize: { min: 1, max: 10000 },
+  ingestMaxBatchingWindowSeconds: { min: 0, max: 300 },
+  // MaximumRetryAttempts allows -1 (forever); this app requires a bound, so 0..10000.
+  ingestRetryAttempts: { min: 0, max: 10000 },
+  // An alarm's period times its evaluation periods may not exceed one day.
+  noDataAlarmMinutes: { min: 1, max: 1440 },
+} as const;
+
+/** The context keys this app reads. */
+export const CONTEXT_KEYS = [
+  'feeds',
+  'alarmEmail',
+  'alarmTopicArn',
+  'quarantineRetentionDays',
+  'streamMode',
+  'shardCount',
+  'streamRetentionHours',
+  'ingestBatchSize',
+  'ingestMaxBatchingWindowSeconds',
+  'ingestRetryAttempts',
+  'noDataAlarmMinutes',
+  'vpcId',
+] as const;
+
+/** One of {@link CONTEXT_KEYS}. */
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+const FEED_KEYS = ['name', 'brokerUrl', 'clientId', 'topics', 'credentialsSecret', 'protocolVersion'] as const;
+
+/** The context is wrong: every problem found, one line each. */
+export class AppConfigError extends Error {
+  constructor(public readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'AppConfigError';
+  }
+}
+
+const FEED_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
+// Printable ASCII without spaces: the client id is also a CloudWatch dimension value and appears in logs.
+const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** Renders a received value for an error line, short enough to read. */
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** A feed name as a PascalCase construct id part: `feed-a` -> `FeedA`. */
+export function feedConstructId(name: string): string {
+  return name
+    .split('-')
+    .filter((part) => part.length > 0)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** True when the host of a URL is a loopback address (where plain `mqtt://` is acceptable). */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+class Problems {
+  readonly lines: string[] = [];
+  add(path: string, received: unknown, allowed: string): void {
+    this.lines.push(`${path}: got ${show(received)}; ${allowed}`);
+  }
+}
+
+function readInteger(
+  problems: Problems,
+  key: string,
+  raw: unknown,
+  limits: { readonly min: number; readonly max: number },
+  fallback: number,
+): number;
+function readInteger(
+  problems: Problems,
+  key: string,
+  raw: unknown,
+  limits: { readonly min: number; readonly max: number },
+  fallback: undefined,
+): number | undefined;
+function readInteger(
+  problems: Problems,
+  key: string,
+  raw: unknown,
+  limits: { readonly min: number; readonly max: number },
+  fallback: number | undefined,
+): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < limits.min || n > limits.max) {
+    problems.add(key, raw, `allowed: a whole number from ${limits.min} to ${limits.max}`);
+    return fallback;
+  }
+  return n;
+}
+
+function readOptionalString(problems: Problems, key: string, raw: unknown): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') {
+    problems.add(key, raw, 'allowed: a string');
+    return undefined;
+  }
+  return raw;
+}
+
+function parseBrokerUrl(problems: Problems, path: string, raw: unknown): { url: string; port: number } | undefined {
+  if (typeof raw !== 'string' || raw.length === 0) {
+    problems.add(path, raw, 'allowed: a broker URL such as "mqtts://broker.example.com:8883"');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.add(path, raw, 'allowed: a broker URL such as "mqtts://broker.example.com:8883"');
+    return undefined;
+  }
+  if (url.protocol !== 'mqtts:' && url.protocol !== 'mqtt:') {
+    problems.add(path, raw, 'allowed: an mqtts:// URL (mqtt:// only for a loopback host)');
+    return undefined;
+  }
+  if (url.protocol === 'mqtt:' && !isLoopbackHost(url.hostname)) {
+    problems.add(
+      path,
+      raw,
+      'allowed: mqtts:// for a non-loopback host; plain mqtt:// would send the feed credentials unencrypted',
+    );
+    return undefined;
+  }
+  if (url.username || url.password) {
+    problems.add(path, '<a URL with credentials>', 'allowed: a URL without credentials; put them in the secret');
+    return undefined;
+  }
+  if (url.pathname !== '' && url.pathname !== '/') {
+    problems.add(path, raw, 'allowed: a URL without a path ("mqtts://host[:port]")');
+    return undefined;
+  }
+  const port = url.port === '' ? (url.protocol === 'mqtts:' ? 8883 : 1883) : Number(url.port);
+  return { url: raw, port };
+}
+
+function parseFeed(problems: Problems, path: string, raw: unknown): FeedConfig | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.add(path, raw, `allowed: an object with ${FEED_KEYS.join(', ')}`);
+    return undefined;
+  }
+  const feed = raw as Record<string, unknown>;
+  const before = problems.lines.length;
+  for (const key of Object.keys(feed)) {
+    if (!(FEED_KEYS as readonly string[]).includes(key)) {
+      problems.add(`${path}.${key}`, feed[key], `unknown key; allowed keys: ${FEED_KEYS.join(', ')}`);
+    }
+  }
+  const { name, clientId, topics, credentialsSecret, protocolVersion } = feed;
+  if (typeof name !== 'string' || !FEED_NAME.test(name)) {
+    problems.add(
+      `${path}.name`,
+      name,
+      'allowed: 1 to 32 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
+    );
+  }
+  const broker = parseBrokerUrl(problems, `${path}.brokerUrl`, feed.brokerUrl);
+  if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
+    problems.add(`${path}.clientId`, clientId, 'allowed: 1 to 128 printable ASCII characters without spaces');
+  }
+  const filters: string[] = [];
+  if (!Array.isArray(topics) || topics.length === 0) {
+    problems.add(`${path}.topics`, topics, 'allowed: a non-empty array of subscription filters');
+  } else {
+    topics.forEach((topic: unknown, i) => {
+      const at = `${path}.topics[${i}]`;
+      if (typeof topic !== 'string') {
+        problems.add(at, topic, 'allowed: a subscription filter string');
+        return;
+      }
+      if (topic.includes(',')) {
+        problems.add(at, topic, 'allowed: a filter without commas (the bridge reads MQTT_TOPICS comma-separated)');
+        return;
+      }
+      const result = validateSubscriptionFilter(topic);
+      if (!result.ok) {
+        problems.add(at, topic, `not allowed: ${result.message}`);
+        return;
+      }
+      if (filters.includes(topic)) {
+        problems.add(at, topic, 'allowed: each filter once');
+        return;
+      }
+      filters.push(topic);
+    });
+  }
+  if (
+    typeof credentialsSecret !== 'string' ||
+    !(SECRET_NAME.test(credentialsSecret) || SECRET_ARN.test(credentialsSecret))
+  ) {
+    problems.add(
+      `${path}.credentialsSecret`,
+      credentialsSecret,
+      'allowed: a Secrets Manager secret name (letters, digits, /_+=.@-) or its ARN',
+    );
+  }
+  let version: 4 | 5 | undefined;
+  if (protocolVersion !== undefined) {
+    const v = typeof protocolVersion === 'string' ? Number(protocolVersion) : protocolVersion;
+    if (v === 4 || v === 5) version = v;
+    else problems.add(`${path}.protocolVersion`, protocolVersion, 'allowed: 4 (MQTT 3.1.1) or 5 (MQTT 5)');
+  }
+  if (problems.lines.length > before || broker === undefined) return undefined;
+  return {
+    name: name as string,
+    brokerUrl: broker.url,
+    brokerPort: broker.port,
+    clientId: clientId as string,
+    topics: filters,
+    credentialsSecret: credentialsSecret as string,
+    ...(version === undefined ? {} : { protocolVersion: version }),
+  };
+}
+
+function parseFeeds(problems: Problems, raw: unknown): FeedConfig[] {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      problems.add('feeds', raw, 'allowed: a JSON array of feeds (with -c, quote the JSON text)');
+      return [];
+    }
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.add(
+      'feeds',
+      value,
+      'allowed: a non-empty array of {name, brokerUrl, clientId, topics, credentialsSecret} (see docs/deploy.md)',
+    );
+    return [];
+  }
+  const feeds: FeedConfig[] = [];
+  const byName = new Map<string, number>();
+  const byConstructId = new Map<string, number>();
+  const byClientId = new Map<string, number>();
+  value.forEach((item: unknown, i) => {
+    const feed = parseFeed(problems, `feeds[${i}]`, item);
+    if (feed === undefined) return;
+    const sameName = byName.get(feed.name);
+    if (sameName !== undefined) {
+      problems.add(`feeds[${i}].name`, feed.name, `already used by feeds[${sameName}]; each feed needs its own name`);
+      return;
+    }
+    const sameId = byConstructId.get(feedConstructId(feed.name));
+    if (sameId !== undefined) {
+      problems.add(
+        `feeds[${i}].name`,
+        feed.name,
+        `reads the same as feeds[${sameId}] once hyphens are dropped; choose names that differ in letters or digits`,
+      );
+      return;
+    }
+    const sameClient = byClientId.get(feed.clientId);
+    if (sameClient !== undefined) {
+      problems.add(
+        `feeds[${i}].clientId`,
+        feed.clientId,
+        `already used by feeds[${sameClient}]; each feed needs its own client id (two sessions with one client id kick each other off the broker)`,
+      );
+      return;
+    }
+    byName.set(feed.name, i);
+    byConstructId.set(feedConstructId(feed.name), i);
+    byClientId.set(feed.clientId, i);
+    feeds.push(feed);
+  });
+  return feeds;
+}
+
+/**
+ * Reads and validates the app's context. `read` returns the raw context value of a key (`app.node.tryGetContext`).
+ * Throws {@link AppConfigError} with every problem found.
+ */
+export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
+  const problems = new Problems();
+  const limits = APP_CONFIG_LIMITS;
+  const defaults = APP_CONFIG_DEFAULTS;
+
+  const feeds = parseFeeds(problems, read('feeds'));
+
+  const alarmEmail = readOptionalString(problems, 'alarmEmail', read('alarmEmail'));
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
+    problems.add('alarmEmail', alarmEmail, 'allowed: an e-mail address');
+  }
+  const alarmTopicArn = readOptionalString(problems, 'alarmTopicArn', read('alarmTopicArn'));
+  if (alarmTopicArn !== undefined && !TOPIC_ARN.test(alarmTopicArn)) {
+    problems.add('alarmTopicArn', alarmTopicArn, 'allowed: an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+  }
+  if (alarmEmail !== undefined && alarmTopicArn !== undefined) {
+    problems.add(
+      'alarmEmail',
+      alarmEmail,
+      'allowed: alarmEmail or alarmTopicArn, not both (subscribe the address to your own topic instead)',
+    );
+  }
+
+  const quarantineRetentionDays = readInteger(
+    problems,
+    'quarantineRetentionDays',
+    read('quarantineRetentionDays'),
+    limits.quarantineRetentionDays,
+    defaults.quarantineRetentionDays,
+  );
+
+  const rawMode = read('streamMode');
+  let streamMode: StreamModeName = defaults.streamMode;
+  if (rawMode !== undefined && rawMode !== null && rawMode !== '') {
+    if (rawMode === 'ON_DEMAND' || rawMode === 'PROVISIONED') streamMode = rawMode;
+    else problems.add('streamMode', rawMode, 'allowed: "ON_DEMAND" or "PROVISIONED"');
+  }
+  const rawShards = read('shardCount');
+  const shardCount = readInteger(problems, 'shardCount', rawShards, limits.shardCount, undefined);
+  if (streamMode === 'PROVISIONED' && shardCount === undefined && (rawShards === undefined || rawShards === '')) {
+    problems.add('shardCount', rawShards, 'required with streamMode "PROVISIONED": a whole number from 1 to 500');
+  }
+  if (streamMode === 'ON_DEMAND' && shardCount !== undefined) {
+    problems.add('shardCount', rawShards, 'allowed only with streamMode "PROVISIONED" (on-demand streams scale alone)');
+  }
+
+  const streamRetentionHours = readInteger(
+    problems,
+    'streamRetentionHours',
+    read('streamRetentionHours'),
+    limits.streamRetentionHours,
+    defaults.streamRetentionHours,
+  );
+  const ingestBatchSize = readInteger(
+    problems,
+    'ingestBatchSize',
+    read('ingestBatchSize'),
+    limits.ingestBatchSize,
+    defaults.ingestBatchSize,
+  );
+  const ingestMaxBatchingWindowSeconds = readInteger(
+    problems,
+    'ingestMaxBatchingWindowSeconds',
+    read('ingestMaxBatchingWindowSeconds'),
+    limits.ingestMaxBatchingWindowSeconds,
+    defaults.ingestMaxBatchingWindowSeconds,
+  );
+  const ingestRetryAttempts = readInteger(
+    problems,
+    'ingestRetryAttempts',
+    read('ingestRetryAttempts'),
+    limits.ingestRetryAttempts,
+    defaults.ingestRetryAttempts,
+  );
+  const noDataAlarmMinutes = readInteger(
+    problems,
+    'noDataAlarmMinutes',
+    read('noDataAlarmMinutes'),
+    limits.noDataAlarmMinutes,
+    defaults.noDataAlarmMinutes,
+  );
+  const vpcId = readOptionalString(problems, 'vpcId', read('vpcId'));
+  if (vpcId !== undefined && !VPC_ID.test(vpcId)) {
+    problems.add('vpcId', vpcId, 'allowed: a VPC id such as "vpc-0123456789abcdef0"');
+  }
+
+  if (problems.lines.length > 0) throw new AppConfigError(problems.lines);
+  return {
+    feeds,
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
+    quarantineRetentionDays,
+    streamMode,
+    ...(shardCount === undefined ? {} : { shardCount }),
+    streamRetentionHours,
+    ingestBatchSize,
+    ingestMaxBatchingWindowSeconds,
+    ingestRetryAttempts,
+    noDataAlarmMinutes,
+    ...(vpcId === undefined ? {} : { vpcId }),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The readings store: the readings table (one item per reading identity, the contract with downstream apps) and the
+ * quarantine table (rejected and conflicting records), both built from `core/table-layout.ts`.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { QUARANTINE_TABLE, READINGS_TABLE } from '../core';
+import { addLayoutIndexes, layoutTableProps } from './table-from-layout';
+
+/** Actions that let a downstream app read readings (the table and its change feed) and nothing else. */
+export const READINGS_READ_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+] as const;
+
+/** Actions on the readings table's DynamoDB stream (the change feed) for downstream readers. */
+export const READINGS_STREAM_READ_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+] as const;
+
+/** Properties of {@link ReadingsStore}. */
+export interface ReadingsStoreProps {
+  /**
+   * What happens to the tables when they leave the stack. Readings are the product: keep them.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Whether DynamoDB refuses to delete the tables until the protection is turned off.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+}
+
+/** The readings and quarantine tables, with a read-only policy for downstream apps. */
+export class ReadingsStore extends Construct {
+  /** The readings table: `pk` series key, `sk` reading time, `value` a Number; stream of new images. */
+  public readonly readingsTable: dynamodb.Table;
+  /** The quarantine table: rejected and conflicting records, expiring through its TTL attribute. */
+  public readonly quarantineTable: dynamodb.Table;
+  /** A managed policy that may read the readings table and its change feed, nothing else. */
+  public readonly readersPolicy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: ReadingsStoreProps = {}) {
+    super(scope, id);
+    const common: Partial<dynamodb.TableProps> = {
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? true,
+      // The AWS managed key (aws/dynamodb): encrypted with a key the account can audit, at no monthly key cost.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    };
+
+    this.readingsTable = new dynamodb.Table(this, 'ReadingsTable', { ...common, ...layoutTableProps(READINGS_TABLE) });
+    addLayoutIndexes(this.readingsTable, READINGS_TABLE);
+
+    this.quarantineTable = new dynamodb.Table(this, 'QuarantineTable', {
+      ...common,
+      ...layoutTableProps(QUARANTINE_TABLE),
+    });
+    addLayoutIndexes(this.quarantineTable, QUARANTINE_TABLE);
+
+    this.readersPolicy = new iam.ManagedPolicy(this, 'ReadersPolicy', {
+      description: 'Read the meter readings table and its change feed (DynamoDB stream); nothing else.',
+      statements: this.readStatements(),
+    });
+  }
+
+  /** Lets a principal read the readings table and its change feed, nothing else. */
+  public grantReadReadings(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...READINGS_READ_ACTIONS],
+      resourceArns: this.readableArns(),
+    });
+    const streamArn = this.readingsTable.tableStreamArn;
+    if (streamArn === undefined) return grant;
+    return grant.combine(
+      iam.Grant.addToPrincipal({ grantee, actions: [...READINGS_STREAM_READ_ACTIONS], resourceArns: [streamArn] }),
+    );
+  }
+
+  private readStatements(): iam.PolicyStatement[] {
+    const statements = [
+      new iam.PolicyStatement({ actions: [...READINGS_READ_ACTIONS], resources: this.readableArns() }),
+    ];
+    const streamArn = this.readingsTable.tableStreamArn;
+    if (streamArn !== undefined) {
+      statements.push(new iam.PolicyStatement({ actions: [...READINGS_STREAM_READ_ACTIONS], resources: [streamArn] }));
+    }
+    return statements;
+  }
+
+  /** The table and each of its indexes by name (no wildcard). */
+  private readableArns(): string[] {
+    const tableArn = this.readingsTable.tableArn;
+    return [tableArn, ...READINGS_TABLE.globalSecondaryIndexes.map((i) => `${tableArn}/index/${i.indexName}`)];
+  }
+}
