@@ -2,7 +2,7 @@
  * The figures of one scenario's run, written as JSON under `.local/chaos-results/` by the scenario's `afterAll`;
  * `test/chaos/report.ts` turns every result file into `docs/reliability.md`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where results and logs go. */
@@ -63,4 +63,13 @@ export function saveResult(result: ScenarioResult, startedAt: number): void {
   // Required lazily so a scenario's module graph stays small.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../report') as typeof import('../report')).writeReport();
+}
+
+/** Log files of a scenario (for the report's notes). */
+export function logFiles(prefix: string): string[] {
+  try {
+    return readdirSync(LOGS_DIR).filter((f) => f.startsWith(prefix));
+  } catch {
+    return [];
+  }
 }

@@ -1,0 +1,98 @@
+/**
+ * Steps shared by the data scenarios: waiting until the pipeline has caught up and the books balance, sampling every
+ * bridge's memory, and checking that no log written by the scenario holds a password.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FeedBooks } from '../../../local/simulator/books';
+import type { StreamPoller, StreamPollerStats } from '../../../local/stream-poller';
+import { auditTables, type AuditReport } from './audit';
+import type { BridgeProcess } from './bridge-process';
+import { LOGS_DIR } from './results';
+import { sampleRss, type RssSampler } from './rss';
+import { TABLES, type World } from './world';
+
+/** Waits until the poller has caught up and the tables match the books, or the timeout; returns the last audit. */
+export async function settle(
+  world: World,
+  poller: StreamPoller,
+  books: readonly FeedBooks[],
+  timeoutMillis: number,
+): Promise<{ audit: AuditReport; settledAt: number }> {
+  const deadline = Date.now() + timeoutMillis;
+  let audit: AuditReport | undefined;
+  for (;;) {
+    const left = deadline - Date.now();
+    const caughtUp = await poller.waitUntilCaughtUp(Math.max(1000, Math.min(left, 20_000)));
+    if (caughtUp || Date.now() >= deadline) {
+      audit = await auditTables(world.ddbDirect!, TABLES, books);
+      if (audit.balanced) return { audit, settledAt: Date.now() };
+    }
+    if (Date.now() >= deadline) return { audit: audit!, settledAt: Date.now() };
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** One line of the poller's counters, for the report's notes. */
+export function pollerSummary(s: StreamPollerStats): string {
+  return (
+    `poller: ${s.recordsProcessed} records processed in ${s.invocations} invocations, ${s.partialFailures} partial ` +
+    `failures, ${s.functionErrors} function errors, ${s.retries} retries, ${s.recordsSkipped} records skipped`
+  );
+}
+
+/** Samples the memory of every bridge of a scenario; `peakMiB` is the highest over all of them. */
+export class RssWatch {
+  private readonly samplers: RssSampler[] = [];
+
+  watch(bridge: BridgeProcess): BridgeProcess {
+    this.samplers.push(sampleRss(bridge.pid, 200));
+    return bridge;
+  }
+
+  /** Highest resident memory seen, in bytes. */
+  peakBytes(): number {
+    return Math.max(0, ...this.samplers.map((s) => s.peakBytes));
+  }
+
+  stop(): void {
+    for (const s of this.samplers) s.stop();
+  }
+}
+
+/** Lines of the log files under `.local/chaos-logs/` whose name starts with `prefix` that contain a secret. */
+export function linesWithSecrets(prefix: string, secrets: readonly string[]): string[] {
+  const found: string[] = [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(LOGS_DIR).filter((f) => f.startsWith(prefix));
+  } catch {
+    return found;
+  }
+  for (const file of files) {
+    const text = readFileSync(join(LOGS_DIR, file), 'utf8');
+    text.split('\n').forEach((line, i) => {
+      if (secrets.some((s) => s !== '' && line.includes(s))) found.push(`${file}:${i + 1}: ${line.slice(0, 200)}`);
+    });
+  }
+  return found;
+}
+
+/** A deterministic pseudo-random number generator (mulberry32), for reproducible fault timing. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Milliseconds to seconds with one decimal. */
+export function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
