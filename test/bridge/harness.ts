@@ -156,9 +156,13 @@ export interface BridgeProcess {
 const MAIN = join(__dirname, '..', '..', 'bridge', 'src', 'main.ts');
 
 /** Starts `bridge/src/main.ts` as a child process with exactly `env` (plus PATH), and waits until it serves /status. */
-export async function spawnBridge(env: Record<string, string>, waitForHealth = true): Promise<BridgeProcess> {
+export async function spawnBridge(
+  env: Record<string, string>,
+  waitForHealth = true,
+  nodeArgs: string[] = ['--import', 'tsx', MAIN],
+): Promise<BridgeProcess> {
   const healthPort = env.HEALTH_PORT && env.HEALTH_PORT !== '0' ? Number(env.HEALTH_PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, nodeArgs, {
     env: { PATH: process.env.PATH ?? '', ...env, HEALTH_PORT: String(healthPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
