@@ -153,6 +153,7 @@ export class MqttSession {
     const held = conn?.held;
     if (!conn || !held || this.handler.isFull()) return;
     conn.held = undefined;
+    this.lastPublishAt = Date.now();
     this.take(conn, held.packet, held.callback);
   }
 
