@@ -2,13 +2,13 @@
  * Steps shared by the data scenarios: waiting until the pipeline has caught up and the books balance, sampling every
  * bridge's memory, and checking that no log written by the scenario holds a password.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedBooks } from '../../../local/simulator/books';
 import type { StreamPoller, StreamPollerStats } from '../../../local/stream-poller';
 import { auditTables, type AuditReport } from './audit';
 import type { BridgeProcess } from './bridge-process';
-import { LOGS_DIR } from './results';
+import { LOGS_DIR, logFiles } from './results';
 import { sampleRss, type RssSampler } from './rss';
 import { TABLES, type World } from './world';
 
@@ -63,13 +63,7 @@ export class RssWatch {
 /** Lines of the log files under `.local/chaos-logs/` whose name starts with `prefix` that contain a secret. */
 export function linesWithSecrets(prefix: string, secrets: readonly string[]): string[] {
   const found: string[] = [];
-  let files: string[] = [];
-  try {
-    files = readdirSync(LOGS_DIR).filter((f) => f.startsWith(prefix));
-  } catch {
-    return found;
-  }
-  for (const file of files) {
+  for (const file of logFiles(prefix)) {
     const text = readFileSync(join(LOGS_DIR, file), 'utf8');
     text.split('\n').forEach((line, i) => {
       if (secrets.some((s) => s !== '' && line.includes(s))) found.push(`${file}:${i + 1}: ${line.slice(0, 200)}`);
