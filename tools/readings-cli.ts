@@ -27,6 +27,7 @@ export const USAGE = `Usage: npm run readings -- <command> [options]
 Commands:
   series <customer>                     the customer's series (meter registers), from the series registry
   get <series> [--from T] [--to T]      a series' readings, oldest first, with plausibility flags
+  <series> [--from T] [--to T]          the same as get
   latest <series>                       a series' latest reading
   gaps <customer|series> [--from T] [--to T]
                                         completeness: per-series summary for a customer, the gaps of one series
@@ -198,6 +199,8 @@ function parse(argv: readonly string[]): { values: Values; positionals: string[]
 }
 
 function commandOf(positionals: string[], values: Values): { command: string; args: string[] } {
+  // `npm run readings -- <series> [--from --to]` (issue 7's way to look at what landed) is `get <series>`
+  if (positionals.length === 1 && positionals[0]!.includes('/')) positionals = ['get', positionals[0]!];
   const [first = '', second = ''] = positionals;
   const command = first === 'quarantine' ? `quarantine ${second}` : first;
   const spec = COMMANDS[command];

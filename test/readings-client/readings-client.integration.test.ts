@@ -264,6 +264,12 @@ describe('readings CLI on DynamoDB Local', () => {
     expect(stdout).toContain('3 readings, 1 flagged:');
   });
 
+  it('takes a series alone as get', async () => {
+    const { code, stdout } = await run('cust-a/m4/2', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).readings).toHaveLength(3);
+  });
+
   it('prints the latest reading', async () => {
     const { code, stdout } = await run('latest', 'cust-a/m4/2', '--json');
     expect(code).toBe(0);
