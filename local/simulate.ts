@@ -3,6 +3,7 @@
  * (what the broker acknowledged: unique readings, duplicate deliveries, malformed messages by reason) at the end.
  * `--help` lists the flags.
  */
+import './quiet-sdk';
 import { FEED_FLAGS, FEED_FLAGS_HELP, feedFromFlags, numberFlag, parseFlags, UsageError } from './cli/flags';
 import { feedFilter, feedOptions } from './simulator/feed';
 import { startSimulator } from './simulator/publisher';
