@@ -16,6 +16,7 @@ import { DeleteItemCommand, QueryCommand, type AttributeValue, type DynamoDBClie
 import {
   DEFAULT_QUARANTINE_RETENTION_DAYS,
   QUARANTINE_REASONS,
+  QUARANTINE_TABLE,
   isQuarantineReason,
   type QuarantineReason,
 } from '../core';
@@ -28,8 +29,16 @@ import { quarantinedItemFromItem, type QuarantinedItem } from './quarantine-item
 import { redecode, type PayloadDecoder } from './redecode';
 import { sortKeyCondition, toSortKeyRange, type TimeRange } from './time-range';
 
-/** The name of the quarantine table's index by reason and time. */
-export const BY_REASON_INDEX = 'byReason';
+/** The name of the quarantine table's index by reason and time, from `core/table-layout.ts`. */
+export const BY_REASON_INDEX = byReasonIndex();
+
+function byReasonIndex(): string {
+  const index = QUARANTINE_TABLE.globalSecondaryIndexes.find(
+    (i) => i.partitionKey.name === 'reason' && i.sortKey.name === 'quarantinedAt',
+  );
+  if (!index) throw new Error('core/table-layout.ts defines no quarantine index on (reason, quarantinedAt)');
+  return index.indexName;
+}
 
 /** Options of {@link QuarantineClient}. */
 export interface QuarantineClientOptions {
