@@ -64,7 +64,7 @@ export async function benchAckWindow(ctx: BenchContext): Promise<BenchOutput> {
           120_000,
           env,
         );
-        rates.push(ratePerSecond(count, result.millis));
+        rates.push(ratePerSecond(count, result.fromFirstMessage));
         maxPending = Math.max(maxPending, result.maxPending);
       }
     } finally {

@@ -193,7 +193,7 @@ export async function benchIngest(ctx: BenchContext): Promise<BenchOutput> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   METERS = ctx.quick ? 500 : 1000;
-  const perPass = ctx.quick ? 500 : 10_000;
+  const perPass = ctx.quick ? 500 : 3000;
   const rounds = ctx.quick ? 1 : 3;
   const concurrency = INGEST_DEFAULTS.concurrency;
   ctx.log('ingest: starting DynamoDB Local');

@@ -1,0 +1,176 @@
+import {
+  billedMillis,
+  dynamoPerMillion,
+  effectiveBatch,
+  fargateMonthly,
+  fitLambdaMillis,
+  kinesisOnDemandPerMillion,
+  kinesisProvisionedPerMillion,
+  lambdaPerMillion,
+  monthlyCost,
+  roundUpToKb,
+  shardsFor,
+  type Deployment,
+  type UnitCosts,
+} from '../../bench/cost-model';
+import { itemSize, numberSize, writeUnits } from '../../bench/support/item-size';
+import { US_EAST_1 } from '../../bench/prices';
+
+const units: UnitCosts = {
+  kinesisRecordBytes: 370,
+  writeUnitsPerNewReading: 1,
+  writeUnitsPerDuplicate: 1,
+  storedItemBytes: 450,
+  lambdaFixedMillis: 10,
+  lambdaMillisPerRecord: 2,
+};
+
+const deployment: Deployment = {
+  lambdaMemoryMb: 512,
+  batchSize: 100,
+  batchingWindowSeconds: 0,
+  fargateVcpu: 0.25,
+  fargateMemoryGb: 0.5,
+  fargateTasks: 1,
+  duplicateShare: 0,
+  customMetrics: 0,
+};
+
+describe('Kinesis arithmetic', () => {
+  it.each([
+    [1, 1024],
+    [1024, 1024],
+    [1025, 2048],
+    [0, 1024],
+  ])('rounds %d bytes up to %d', (bytes, expected) => {
+    expect(roundUpToKb(bytes)).toBe(expected);
+  });
+
+  it.each([
+    [0, 370, 1],
+    [999, 370, 1],
+    [1001, 370, 2],
+    [1667, 370, 2],
+    [3000, 1024, 3],
+    [100, 100_000, 10],
+  ])('%d records/s of %d bytes need %d shards', (rate, bytes, shards) => {
+    expect(shardsFor(rate, bytes)).toBe(shards);
+  });
+
+  it('charges on-demand ingest and retrieval per KB-rounded record', () => {
+    // 1e6 records x 1 KB = 0.953674 GB x ($0.08 + $0.04)
+    expect(kinesisOnDemandPerMillion(units, US_EAST_1)).toBeCloseTo((1e6 * 1024 * 0.12) / 1024 ** 3, 6);
+  });
+
+  it('charges one 25 KB PUT payload unit per small record', () => {
+    expect(kinesisProvisionedPerMillion(units, US_EAST_1)).toBeCloseTo(0.014, 6);
+    expect(kinesisProvisionedPerMillion({ ...units, kinesisRecordBytes: 30 * 1024 }, US_EAST_1)).toBeCloseTo(0.028, 6);
+  });
+});
+
+describe('Lambda arithmetic', () => {
+  it.each([
+    [0.5, 1, 1],
+    [10, 2, 5],
+    [1000, 2, 100],
+  ])('at %p records/s over %d shards the batch is %p', (rate, shards, batch) => {
+    expect(effectiveBatch(rate, shards, deployment)).toBe(batch);
+  });
+
+  it('bills whole milliseconds, at least one', () => {
+    expect(billedMillis(100, units)).toBe(210);
+    expect(billedMillis(1, { ...units, lambdaFixedMillis: 0, lambdaMillisPerRecord: 0.1 })).toBe(1);
+  });
+
+  it('prices a million records in full batches', () => {
+    // 10,000 invocations x $0.2/1e6 + 10,000 x 0.210 s x 0.5 GB x $0.0000133334
+    expect(lambdaPerMillion(100, units, deployment, US_EAST_1)).toBeCloseTo(
+      0.002 + 10_000 * 0.21 * 0.5 * 0.0000133334,
+      6,
+    );
+  });
+
+  it.each([
+    [
+      [
+        { batch: 100, millis: 210 },
+        { batch: 500, millis: 1010 },
+      ],
+      { fixed: 10, perRecord: 2 },
+    ],
+    [[{ batch: 100, millis: 200 }], { fixed: 0, perRecord: 2 }],
+    [
+      [
+        { batch: 100, millis: 300 },
+        { batch: 500, millis: 500 },
+      ],
+      { fixed: 250, perRecord: 0.5 },
+    ],
+    [
+      [
+        { batch: 100, millis: 10 },
+        { batch: 500, millis: 1000 },
+      ],
+      { fixed: 0, perRecord: 2 },
+    ],
+    [[], { fixed: 0, perRecord: 0 }],
+  ])('fits %j as %j', (points, expected) => {
+    const fit = fitLambdaMillis(points);
+    expect(fit.fixed).toBeCloseTo(expected.fixed, 6);
+    expect(fit.perRecord).toBeCloseTo(expected.perRecord, 6);
+  });
+});
+
+describe('DynamoDB and Fargate arithmetic', () => {
+  it('charges write request units per million', () => {
+    expect(dynamoPerMillion(units, US_EAST_1)).toEqual({ newReadings: 0.625, duplicates: 0.625 });
+  });
+
+  it('prices a quarter-vCPU, half-GB arm64 task for 730 hours', () => {
+    expect(fargateMonthly(deployment, US_EAST_1)).toBeCloseTo(730 * (0.25 * 0.03238 + 0.5 * 0.00356), 6);
+  });
+
+  it('GIVEN 100,000 meters every minute WHEN priced THEN 4.38 billion readings on 2 shards in full batches', () => {
+    const m = monthlyCost({ meters: 100_000, cadenceSeconds: 60 }, units, deployment, US_EAST_1);
+    expect(m.readingsPerMonth).toBeCloseTo(4.38e9, -3);
+    expect(m.kinesisShards).toBe(2);
+    expect(m.lambdaBatch).toBe(100);
+    expect(m.dynamoWrites).toBeCloseTo(4380 * 0.625, 3);
+    expect(m.totalOnDemand).toBeGreaterThan(m.dynamoWrites + m.fargate);
+  });
+
+  it('GIVEN 1,000 meters every 15 minutes THEN a quiet stream: one shard and batches of about one record', () => {
+    const m = monthlyCost({ meters: 1000, cadenceSeconds: 900 }, units, deployment, US_EAST_1);
+    expect(m.kinesisShards).toBe(1);
+    expect(m.lambdaBatch).toBeCloseTo(1000 / 900, 6);
+  });
+});
+
+describe('DynamoDB item sizes', () => {
+  it.each([
+    ['0', 2],
+    ['1', 2],
+    ['12', 2],
+    ['123', 3],
+    ['1000.250', 4],
+    ['-0.01', 2],
+    ['12345678901234567890123456789012345678', 20],
+  ])('the Number %s weighs %d bytes', (text, bytes) => {
+    expect(numberSize(text)).toBe(bytes);
+  });
+
+  it('adds attribute names and values', () => {
+    expect(itemSize({ pk: { S: 'abc' }, value: { N: '12' }, ok: { BOOL: true }, b: { B: new Uint8Array(4) } })).toBe(
+      2 + 3 + 5 + 2 + 2 + 1 + 1 + 4,
+    );
+  });
+
+  it.each([
+    [[0], 1],
+    [[1024], 1],
+    [[1025], 2],
+    [[300, 2100], 3],
+  ])('writes of items of %p bytes take %d units', (sizes, expected) => {
+    expect(writeUnits(...sizes)).toBe(expected);
+  });
+});
