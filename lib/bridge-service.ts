@@ -2,6 +2,8 @@
  * One bridge: a Fargate service holding one persistent MQTT session for one feed and writing every message into the
  * Kinesis stream (`bridge/`). Never two tasks at once: two sessions with one client id kick each other off the broker.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -22,8 +24,8 @@ export const BRIDGE_HEALTH_PORT = 8080;
 export const BRIDGE_STREAM_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords'] as const;
 
 /**
- * What never goes into the bridge image's build context (the repository root): dependencies are installed inside the
- * image, and nothing but `package*.json`, `tsconfig.json`, `core/` and `bridge/` is needed to build it. Docker
+ * What never goes into the bridge image's build context (the repository root), whatever else the bridge's own ignore
+ * file says: dependencies are installed inside the image; tests, local state, build output and git stay out. Docker
  * ignore syntax.
  */
 export const BRIDGE_IMAGE_EXCLUDE = [
@@ -48,11 +50,30 @@ export const BRIDGE_IMAGE_EXCLUDE = [
   'bridge/test',
 ];
 
+/** The bridge's own ignore file for its Dockerfile (BuildKit reads it; the CDK asset must be told). */
+export const BRIDGE_DOCKERIGNORE = path.join(REPO_ROOT, 'bridge', 'Dockerfile.dockerignore');
+
+/**
+ * The exclusions of the bridge image's build context: the bridge's own `bridge/Dockerfile.dockerignore` (an allow
+ * list: only package files, `core/` and `bridge/`), then {@link BRIDGE_IMAGE_EXCLUDE}, which applies even if that
+ * file changes or is missing.
+ */
+export function bridgeImageExclude(): string[] {
+  const own = fs.existsSync(BRIDGE_DOCKERIGNORE)
+    ? fs
+        .readFileSync(BRIDGE_DOCKERIGNORE, 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+    : [];
+  return [...own, ...BRIDGE_IMAGE_EXCLUDE];
+}
+
 /** The bridge image, built from `bridge/Dockerfile` with the repository root as build context, for arm64. */
 export function bridgeImage(): ecs.ContainerImage {
   return ecs.ContainerImage.fromAsset(REPO_ROOT, {
     file: 'bridge/Dockerfile',
-    exclude: BRIDGE_IMAGE_EXCLUDE,
+    exclude: bridgeImageExclude(),
     platform: ecrAssets.Platform.LINUX_ARM64,
   });
 }

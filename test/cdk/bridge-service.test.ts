@@ -228,7 +228,20 @@ describe('bridge services', () => {
       for (const needed of ['core', 'bridge/Dockerfile', 'bridge/src', 'package.json', 'package-lock.json']) {
         expect(fs.existsSync(path.join(staged, needed))).toBe(true);
       }
-      for (const excluded of ['node_modules', 'cdk.out', '.local', '.git', 'test', 'bench', 'docs', 'lib', 'bin']) {
+      const excludedPaths = [
+        'node_modules',
+        'cdk.out',
+        '.local',
+        '.git',
+        'test',
+        'bench',
+        'docs',
+        'lib',
+        'bin',
+        'functions',
+      ];
+      // The bridge's own ignore file allows only what the image needs, so the README stays out too.
+      for (const excluded of [...excludedPaths, 'README.md', 'local']) {
         expect(fs.existsSync(path.join(staged, excluded))).toBe(false);
       }
       expect(BRIDGE_IMAGE_EXCLUDE).toContain('**/node_modules');
