@@ -130,7 +130,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const mosquittoOptions: MosquittoOptions = {
     users,
     dataDir,
-    maxInflightMessages: 1000,
+    // No in-flight limit at the broker: the bridge's own pending bound is what must hold its memory.
+    maxInflightMessages: 0,
     maxQueuedMessages: 1_000_000,
     ...options.mosquitto,
   };
@@ -202,10 +203,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         MQTT_PASSWORD: bridgeUser.password,
         KINESIS_STREAM_NAME: STREAM_NAME,
         AWS_ENDPOINT_URL_KINESIS: `http://127.0.0.1:${kinesisProxy.port}`,
+        // Shorter reconnect backoff than the default (1 s to 60 s), so a broker restart costs seconds, not a minute.
         MQTT_RECONNECT_MIN_MILLIS: '200',
         MQTT_RECONNECT_MAX_MILLIS: '2000',
-        BRIDGE_RETRY_MAX_MILLIS: '1000',
-        BRIDGE_REQUEST_TIMEOUT_MILLIS: '3000',
         ...overrides,
       };
     },
