@@ -18,7 +18,7 @@ async function main(series: string, day: string): Promise<void> {
 
   // an async iterator: pages are fetched as the loop goes, so a long range never sits in memory at once
   for await (const r of readings.getReadings(series, range)) {
-    console.log(r.readingTime, r.value); // r.value is the exact decimal text, e.g. '63082.257'
+    console.log(r.readingTime, r.value); // r.value is the exact decimal text, e.g. '63082.299'
   }
   console.log('latest:', (await readings.getLatest(series))?.value);
   const report = await readings.findGaps(series, range);
