@@ -82,6 +82,9 @@ export interface SessionStats {
 /** The MQTT.js client's private method used to send a PUBACK (see the module comment). */
 type PacketWriter = { _writePacket(packet: { cmd: 'puback'; messageId: number }): void };
 
+/** The one error handed to MQTT.js for every deferred PUBACK (only its truthiness matters to publish.js). */
+const DEFERRED = new DeferredAck();
+
 /** Auth refusals: MQTT 3.1.1 CONNACK return codes 4, 5; MQTT 5 reason codes 0x86, 0x87, 0x8C. */
 const AUTH_REFUSALS = new Set([4, 5, 0x86, 0x87, 0x8c]);
 
@@ -243,7 +246,7 @@ export class MqttSession {
   private onPacket(conn: Connection, packet: IPublishPacket, callback: (error?: Error) => void): void {
     if (!conn.alive || conn !== this.current || !this.taking) {
       // Not taken: no PUBACK; the broker redelivers it on a later connection.
-      callback(new DeferredAck());
+      callback(DEFERRED);
       return;
     }
     this.lastPublishAt = Date.now();
@@ -262,7 +265,7 @@ export class MqttSession {
 
   private take(conn: Connection, packet: IPublishPacket, callback: (error?: Error) => void): void {
     this.handler.onPublish(conn, packet);
-    callback(new DeferredAck());
+    callback(DEFERRED);
   }
 
   private onConnack(conn: Connection, connack: IConnackPacket): void {
@@ -375,7 +378,7 @@ export class MqttSession {
     conn.held = undefined;
     // Not taken (its packet id dies with the connection; the broker redelivers it). Releasing the callback lets the
     // dead pipeline run out: MQTT.js drops the queued packets of a superseded connection.
-    held?.callback(new DeferredAck());
+    held?.callback(DEFERRED);
     if (conn !== this.current) return;
     this.stats.connected = false;
     this.stats.subscribed = false;

@@ -16,6 +16,7 @@ import {
   type BridgeProcess,
   type TestKinesis,
 } from './harness';
+import { startTcpProxy } from './tcp-proxy';
 
 jest.setTimeout(90_000);
 
@@ -93,6 +94,34 @@ describe('the bridge process', () => {
       expect(got.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i));
     } finally {
       await client.endAsync();
+    }
+  });
+
+  it('on SIGTERM while Kinesis is unreachable, exits 0 within the stop timeout having acknowledged nothing', async () => {
+    // GIVEN a bridge whose Kinesis is unreachable, holding 50 messages
+    const proxy = await startTcpProxy(kinesis.local.port);
+    try {
+      const b = await spawnBridge(
+        bridgeEnv(broker.url, `http://127.0.0.1:${proxy.port}`, { BRIDGE_SHUTDOWN_TIMEOUT_MILLIS: '3000' }),
+      );
+      bridges.push(b);
+      await waitUntil(async () => (await b.status()).subscribed, 20_000, 'subscribed');
+      proxy.down();
+      await publishAll(broker.url, numbered(50));
+      await waitUntil(async () => (await b.status()).received >= 50, 10_000, '50 received');
+      // WHEN it gets SIGTERM
+      const t0 = Date.now();
+      b.child.kill('SIGTERM');
+      // THEN it exits 0 within 3 s, and all 50 are still queued for the session
+      expect(await b.exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - t0).toBeLessThan(3_500);
+      expect(b.lines.find((l) => l.message === 'stopped')).toMatchObject({ acked: 0 });
+      proxy.up();
+      const next = await spawn();
+      await waitUntil(async () => numbersIn(await kinesis.readAll()).size === 50, 20_000, 'all 50 in Kinesis');
+      expect((await next.status()).sessionsLost).toBe(0);
+    } finally {
+      await proxy.stop();
     }
   });
 
