@@ -5,7 +5,9 @@
  * Cadence: v2 readings state their interval (start to end), so the cadence is the most common interval length; v1
  * readings are points in time, so it is the most common spacing between consecutive reading times (rounded to the
  * second, so millisecond jitter does not split the vote; a tie goes to the shorter). A series that holds v2 readings
- * takes its cadence from them. One v1 reading alone has no cadence, and then no gaps can be named.
+ * takes its cadence from them. One v1 reading alone has no cadence, and then no gaps can be named. A v1 series that
+ * misses more readings than it has at its true cadence (every other one, say) looks complete at a longer cadence:
+ * pass `cadenceMillis` when the cadence is known.
  *
  * Gaps: between two consecutive v2 readings, any time their intervals leave uncovered is a gap; otherwise, between two
  * consecutive readings `round(spacing / cadence) - 1` readings are missing. At the edges of a range, the reading

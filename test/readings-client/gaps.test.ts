@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { findGaps, inferCadence, type GapInput } from '../../readings-client/gaps';
 import { InvalidArgumentError } from '../../readings-client/errors';
 
@@ -108,5 +109,42 @@ describe('findGaps', () => {
 
   it('fails on a time that is not ISO 8601', () => {
     expect(() => findGaps(v1(0, 1), { from: 'yesterday' })).toThrow('from must be an ISO 8601 time, got "yesterday"');
+  });
+});
+
+describe('findGaps, property', () => {
+  it('finds exactly the readings removed from a regular series, v1 and v2', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3600 }), // cadence, seconds
+        fc.integer({ min: 3, max: 60 }), // readings in the complete series
+        fc.boolean(), // v2 or v1
+        fc.array(fc.nat(), { maxLength: 20 }), // which interior readings to remove
+        (cadenceSeconds, n, intervals, picks) => {
+          // GIVEN a complete series with some interior readings removed (the first two stay, so the cadence is seen)
+          const cadence = cadenceSeconds * 1000;
+          const removed = new Set(picks.map((p) => 2 + (p % (n - 2))));
+          const kept = Array.from({ length: n }, (_, i) => i).filter((i) => !removed.has(i));
+          // v1 infers the cadence from the most common spacing: holes must not outvote it (v2 states its intervals)
+          const spacings = new Map<number, number>();
+          for (let k = 1; k < kept.length; k++) {
+            const s = kept[k]! - kept[k - 1]!;
+            spacings.set(s, (spacings.get(s) ?? 0) + 1);
+          }
+          const regular = spacings.get(1) ?? 0;
+          fc.pre(intervals || [...spacings].every(([s, count]) => s === 1 || count < regular));
+          const readings: GapInput[] = kept.map((i) => ({
+            readingTime: new Date(T0 + i * cadence).toISOString(),
+            ...(intervals ? { intervalStart: new Date(T0 + (i - 1) * cadence).toISOString() } : {}),
+          }));
+          // WHEN
+          const report = findGaps(readings, { from: new Date(T0), to: new Date(T0 + (n - 1) * cadence) });
+          // THEN
+          expect(report.cadenceMillis).toBe(cadence);
+          expect(report.missing).toBe(removed.size);
+          expect(report.completeness).toBeCloseTo(kept.length / n);
+        },
+      ),
+    );
   });
 });
