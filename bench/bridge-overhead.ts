@@ -32,6 +32,7 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
   const rates = { a: [] as number[], instant: [] as number[], kinesis: [] as number[], b: [] as number[] };
   const fromConnect = { a: [] as number[], instant: [] as number[], kinesis: [] as number[] };
   const batchSizes: number[] = [];
+  const callMillis = { bridge: [] as number[], b: [] as number[] };
   try {
     for (let round = 1; round <= rounds; round++) {
       const tag = `${process.pid}-${round}`;
@@ -55,7 +56,12 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
         mosquitto.url,
         `bench-k-${tag}`,
         count,
-        { kind: 'kinesis', streamName: stream, onBatch: (n) => sizes.push(n) },
+        {
+          kind: 'kinesis',
+          streamName: stream,
+          onBatch: (n) => sizes.push(n),
+          onCallMillis: (ms) => callMillis.bridge.push(ms),
+        },
         timeout,
       );
       rates.kinesis.push(ratePerSecond(count, viaKinesis.fromFirstMessage));
@@ -66,7 +72,8 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
       const receivedAt = new Date();
       const records = Array.from({ length: count }, (_, i) => encodeStreamRecord({ ...benchMessage(i), receivedAt }));
       const streamB = await createBenchStream(admin);
-      rates.b.push(ratePerSecond(count, await writeWithSinkAlone(streamB, records, sizes)));
+      const bMillis = await writeWithSinkAlone(streamB, records, sizes, (ms) => callMillis.b.push(ms));
+      rates.b.push(ratePerSecond(count, bMillis));
     }
   } finally {
     delete process.env.AWS_ENDPOINT_URL_KINESIS;
@@ -74,6 +81,8 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
     await kinesis.stop();
     await mosquitto.stop();
   }
+  const perRound = (xs: number[], refs: number[]) =>
+    `per-round ratios ${xs.map((x, i) => `${((x / (refs[i] ?? NaN)) * 100).toFixed(0)}%`).join(', ')}`;
   const a = median(rates.a);
   const b = median(rates.b);
   const meanBatch = batchSizes.reduce((s, n) => s + n, 0) / Math.max(1, batchSizes.length);
@@ -88,7 +97,7 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
         unit: 'msg/s',
         reference: { name: 'A: bare MQTT.js auto-ack', value: a },
         target: { of: 'ratio', op: '>=', threshold: 0.5, text: '>= 50% of A' },
-        note: setup,
+        note: `${setup}; ${perRound(rates.instant, rates.a)}`,
       }),
       makeFigure({
         id: 'bridge.kinesis-sink',
@@ -98,7 +107,7 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
         unit: 'msg/s',
         reference: { name: 'B: its Kinesis sink alone', value: b },
         target: { of: 'ratio', op: '>=', threshold: 0.8, text: '>= 80% of B' },
-        note: `${setup}; mean PutRecords batch ${meanBatch.toFixed(0)} records`,
+        note: `${setup}; ${perRound(rates.kinesis, rates.b)}; mean PutRecords batch ${meanBatch.toFixed(0)} records; median PutRecords call ${median(callMillis.bridge).toFixed(0)} ms in the bridge against ${median(callMillis.b).toFixed(0)} ms for the sink alone`,
       }),
       makeFigure({
         id: 'bridge.kinesis-sink-vs-a',
@@ -110,6 +119,14 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
         note: 'for information: what acknowledging only after Kinesis costs against acknowledging on receipt',
       }),
     ],
-    details: { count, rounds, rates, ratesFromConnect: fromConnect, meanBatch, maxInflight: OVERHEAD_MAX_INFLIGHT },
+    details: {
+      count,
+      rounds,
+      rates,
+      ratesFromConnect: fromConnect,
+      meanBatch,
+      maxInflight: OVERHEAD_MAX_INFLIGHT,
+      putRecordsMillis: { bridgeMedian: median(callMillis.bridge), sinkAloneMedian: median(callMillis.b) },
+    },
   };
 }

@@ -15,7 +15,13 @@ import { BENCH_FILTER } from './messages';
 /** Where the bridge's records go. */
 export type SinkChoice =
   /** Its own Kinesis sink and client (the production path), to `streamName` at `AWS_ENDPOINT_URL_KINESIS`. */
-  | { readonly kind: 'kinesis'; readonly streamName: string; readonly onBatch?: (records: number) => void }
+  | {
+      readonly kind: 'kinesis';
+      readonly streamName: string;
+      readonly onBatch?: (records: number) => void;
+      /** Milliseconds each PutRecords call took. */
+      readonly onCallMillis?: (millis: number) => void;
+    }
   /** An in-memory sink that accepts every record on the next turn of the event loop: the bridge's own cost. */
   | { readonly kind: 'instant' }
   /** Its own Kinesis sink on a stand-in client that accepts each PutRecords call after `latencyMillis`. */
@@ -77,13 +83,21 @@ export function delayedKinesisClient(latencyMillis: number, onBatch?: (records: 
 }
 
 /** Wraps a Kinesis client so every PutRecords call's record count is reported. */
-export function countingKinesisClient(client: KinesisClient, onBatch: (records: number) => void): KinesisClient {
+export function countingKinesisClient(
+  client: KinesisClient,
+  onBatch: (records: number) => void,
+  onCallMillis: (millis: number) => void = () => {},
+): KinesisClient {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'PutRecordsCommand') {
-        onBatch((args.input as PutRecordsCommandInput).Records?.length ?? 0);
+      if (context.commandName !== 'PutRecordsCommand') return next(args);
+      onBatch((args.input as PutRecordsCommandInput).Records?.length ?? 0);
+      const t = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        onCallMillis(performance.now() - t);
       }
-      return next(args);
     },
     { step: 'initialize', name: 'benchCountPutRecords' },
   );
@@ -125,7 +139,11 @@ export async function drainWithBridge(
       ? new Bridge(config, {
           ...deps,
           kinesisClient: sink.onBatch
-            ? countingKinesisClient(createKinesisClient(config.kinesis.requestTimeoutMillis), sink.onBatch)
+            ? countingKinesisClient(
+                createKinesisClient(config.kinesis.requestTimeoutMillis),
+                sink.onBatch,
+                sink.onCallMillis,
+              )
             : createKinesisClient(config.kinesis.requestTimeoutMillis),
         })
       : sink.kind === 'instant'
@@ -180,11 +198,12 @@ export async function writeWithSinkAlone(
   streamName: string,
   records: readonly EncodedStreamRecord[],
   batchSizes: readonly number[],
+  onCallMillis: (millis: number) => void = () => {},
 ): Promise<number> {
   let written = 0;
   let wake: (() => void) | undefined;
   const sink = new KinesisSink<number>({
-    client: createKinesisClient(),
+    client: countingKinesisClient(createKinesisClient(), () => {}, onCallMillis),
     streamName,
     logger: silentLogger,
     onWritten: (tokens) => {
