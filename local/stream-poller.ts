@@ -426,7 +426,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         wakeAll();
         stopSignal = Promise.resolve();
         const all = Promise.all([discovery, ...workers]).then(() => undefined);
-        await Promise.race([all, new Promise((resolve) => setTimeout(resolve, Math.max(1000, deadline - Date.now())))]);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise((resolve) => (timer = setTimeout(resolve, Math.max(1000, deadline - Date.now()))));
+        await Promise.race([all, timeout]);
+        clearTimeout(timer);
       })()),
   };
 }

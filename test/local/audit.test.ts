@@ -1,0 +1,107 @@
+import { audit, type AuditInput, type TableContents } from '../../local/audit';
+import { FeedBooks } from '../../local/simulator/books';
+import { FeedPlan } from '../../local/simulator/feed';
+
+/** The books of 400 messages and the tables a correct pipeline leaves behind. */
+function correctRun(): { books: FeedBooks; tables: TableContents; input: AuditInput } {
+  const plan = new FeedPlan({ seed: 9, duplicateShare: 0.1, malformedShare: 0.1 });
+  const books = new FeedBooks();
+  const readings: { pk: string; sk: string; value: string }[] = [];
+  const quarantine: { reason: string; topic: string; payload: Uint8Array }[] = [];
+  for (let i = 0; i < 400; i++) {
+    const m = plan.next();
+    books.record(m);
+    if (m.kind === 'reading') readings.push({ ...m.reading });
+    if (m.kind === 'malformed') {
+      // the stream carries only a prefix of a too-large payload
+      const payload = m.reason === 'too-large' ? m.payload.subarray(0, 4096) : m.payload;
+      quarantine.push({ reason: m.reason, topic: m.topic, payload });
+    }
+  }
+  const s = books.summary();
+  const tables = { readings, quarantine };
+  return {
+    books,
+    tables,
+    input: {
+      books,
+      tables,
+      poller: { recordsProcessed: s.published, recordsSkipped: 0, onFailure: 0 },
+      bridge: { received: s.published, written: s.published },
+      ingest: { stored: s.unique, duplicates: s.duplicatesPublished, conflicts: 0, quarantined: s.malformed.total },
+    },
+  };
+}
+
+describe('the audit of the books', () => {
+  it('balances a run where every reading is stored once and every malformed message quarantined', () => {
+    const { input } = correctRun();
+    const result = audit(input);
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.balanced).toBe(true);
+    expect(result.stored).toBe(result.unique);
+    expect(result.quarantined.byReason).toEqual(result.malformed.byReason);
+  });
+
+  it('fails when one reading is missing', () => {
+    const { input, tables } = correctRun();
+    const result = audit({ ...input, tables: { ...tables, readings: tables.readings.slice(1) } });
+    expect(result.balanced).toBe(false);
+    expect(result.missing).toBe(1);
+  });
+
+  it('fails when a reading is stored with another value', () => {
+    const { input, tables } = correctRun();
+    const [first, ...rest] = tables.readings;
+    const result = audit({ ...input, tables: { ...tables, readings: [{ ...first!, value: '-1' }, ...rest] } });
+    expect(result.balanced).toBe(false);
+    expect(result.wrongValues).toBe(1);
+  });
+
+  it('fails when a malformed message is quarantined with another reason', () => {
+    const { input, tables } = correctRun();
+    const [first, ...rest] = tables.quarantine;
+    const other = first!.reason === 'not-json' ? 'bad-value' : 'not-json';
+    const result = audit({ ...input, tables: { ...tables, quarantine: [{ ...first!, reason: other }, ...rest] } });
+    expect(result.balanced).toBe(false);
+    expect(result.unexpectedQuarantine).toBe(1);
+  });
+
+  it('fails when a conflict is recorded, since the simulator sends none', () => {
+    const { input, tables } = correctRun();
+    const conflict = { reason: 'conflict', topic: 't', payload: new Uint8Array() };
+    const result = audit({ ...input, tables: { ...tables, quarantine: [...tables.quarantine, conflict] } });
+    expect(result.balanced).toBe(false);
+    expect(result.conflicts).toBe(1);
+  });
+
+  it('fails when a duplicate delivery was lost, even though every reading is stored', () => {
+    const { input } = correctRun();
+    const processed = input.poller!.recordsProcessed - 1;
+    const result = audit({
+      ...input,
+      poller: { ...input.poller!, recordsProcessed: processed },
+      ingest: { ...input.ingest!, duplicates: input.ingest!.duplicates - 1 },
+    });
+    expect(result.balanced).toBe(false);
+  });
+
+  it('fails on a redelivery in a clean run and accepts it when redeliveries are allowed', () => {
+    const { input } = correctRun();
+    const redelivered = {
+      ...input,
+      poller: { ...input.poller!, recordsProcessed: input.poller!.recordsProcessed + 1 },
+      bridge: { received: input.bridge!.received + 1, written: input.bridge!.written + 1 },
+      ingest: { ...input.ingest!, duplicates: input.ingest!.duplicates + 1 },
+    };
+    expect(audit(redelivered).balanced).toBe(false);
+    const allowed = audit({ ...redelivered, allowRedeliveries: true });
+    expect(allowed.balanced).toBe(true);
+    expect(allowed.redeliveries).toBe(1);
+  });
+
+  it('fails when the poller gave up on a batch', () => {
+    const { input } = correctRun();
+    expect(audit({ ...input, poller: { ...input.poller!, onFailure: 1, recordsSkipped: 3 } }).balanced).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+import { decodeReading, REJECTION_REASONS } from '../../core';
+import { FeedBooks, malformedKey, readingKey } from '../../local/simulator/books';
+import { FeedPlan, type FeedMessage } from '../../local/simulator/feed';
+import { MALFORMED_REASONS } from '../../local/simulator/malformed';
+
+const take = (plan: FeedPlan, n: number): FeedMessage[] => Array.from({ length: n }, () => plan.next());
+
+describe('the feed simulator', () => {
+  it('makes the same feed from the same seed and another from another seed', () => {
+    // GIVEN two plans with one seed and one with another
+    const a = take(new FeedPlan({ seed: 7 }), 2000);
+    const b = take(new FeedPlan({ seed: 7 }), 2000);
+    const c = take(new FeedPlan({ seed: 8 }), 2000);
+    // THEN the first two agree byte for byte, the third does not
+    expect(b.map((m) => [m.topic, m.payload.toString('base64'), m.kind])).toEqual(
+      a.map((m) => [m.topic, m.payload.toString('base64'), m.kind]),
+    );
+    expect(c.map((m) => m.payload.toString('base64'))).not.toEqual(a.map((m) => m.payload.toString('base64')));
+  });
+
+  it('keeps books that match what the core makes of every message it generated', () => {
+    // GIVEN a feed with many duplicates and malformed messages
+    const plan = new FeedPlan({ seed: 3, meters: 7, registers: [2, 1, 12], duplicateShare: 0.2, malformedShare: 0.1 });
+    const books = new FeedBooks();
+    const identities = new Map<string, string>();
+    const rejected: Record<string, number> = {};
+    let duplicates = 0;
+    // WHEN every message is entered in the books and decoded independently by the core
+    for (const message of take(plan, 5000)) {
+      books.record(message);
+      const decoded = decodeReading(message.topic, message.payload);
+      if (!decoded.ok) {
+        rejected[decoded.reason] = (rejected[decoded.reason] ?? 0) + 1;
+        continue;
+      }
+      const key = readingKey(decoded.value.seriesKey, decoded.value.readingTime);
+      if (identities.has(key)) {
+        duplicates++;
+        expect(identities.get(key)).toBe(decoded.value.value);
+      } else identities.set(key, decoded.value.value);
+    }
+    // THEN the books say exactly what the core found
+    const summary = books.summary();
+    expect(summary.published).toBe(5000);
+    expect(summary.unique).toBe(identities.size);
+    expect(summary.duplicatesPublished).toBe(duplicates);
+    expect(summary.malformed.byReason).toEqual(rejected);
+    expect(summary.unique + summary.duplicatesPublished + summary.malformed.total).toBe(5000);
+    for (const [key, value] of identities) expect(books.expectedReadings().get(key)?.value).toBe(value);
+  });
+
+  it('publishes v1 for register 2 with a rising reading and v2 intervals at the cadence for the others', () => {
+    const plan = new FeedPlan({
+      seed: 1,
+      meters: 1,
+      registers: [2, 12],
+      cadenceSeconds: 900,
+      duplicateShare: 0,
+      malformedShare: 0,
+    });
+    const decoded = take(plan, 6).map((m) => {
+      const r = decodeReading(m.topic, m.payload);
+      if (!r.ok) throw new Error(r.message);
+      return r.value;
+    });
+    const v1 = decoded.filter((r) => r.registerId === 2);
+    const v2 = decoded.filter((r) => r.registerId === 12);
+    expect(v1.map((r) => r.schemaVersion)).toEqual([1, 1, 1]);
+    expect(v2.map((r) => r.schemaVersion)).toEqual([2, 2, 2]);
+    const values = v1.map((r) => Number(r.value));
+    expect(values[1]).toBeGreaterThan(values[0]!);
+    expect(values[2]).toBeGreaterThan(values[1]!);
+    for (const r of v2) expect(Date.parse(r.readingTime) - Date.parse(r.intervalStart!)).toBe(900_000);
+    expect(Date.parse(v2[1]!.readingTime) - Date.parse(v2[0]!.readingTime)).toBe(900_000);
+    expect(decoded[0]!.customerId).toBe('demo');
+  });
+
+  it('covers every rejection reason a published message can cause', () => {
+    expect([...MALFORMED_REASONS].sort()).toEqual(REJECTION_REASONS.filter((r) => r !== 'bad-envelope').sort());
+  });
+
+  it.each(MALFORMED_REASONS.map((r) => [r]))('makes %s messages that the core rejects with that reason', (reason) => {
+    // GIVEN a feed of malformed messages only, with too-large in every cycle
+    const plan = new FeedPlan({ seed: 11, malformedShare: 1, tooLargeEveryCycles: 1 });
+    const messages = take(plan, MALFORMED_REASONS.length * 40).filter(
+      (m) => m.kind === 'malformed' && m.reason === reason,
+    );
+    expect(messages.length).toBeGreaterThanOrEqual(reason === 'too-large' ? 10 : 20);
+    // THEN each is rejected for exactly the intended reason and is unique in the books
+    const keys = new Set<string>();
+    for (const m of messages) {
+      const decoded = decodeReading(m.topic, m.payload);
+      expect(decoded.ok ? 'accepted' : decoded.reason).toBe(reason);
+      keys.add(malformedKey(m.topic, m.payload));
+    }
+    expect(keys.size).toBe(messages.length);
+  });
+
+  it('publishes bad-topic messages under the customer base topic, so the bridge filter still matches', () => {
+    const plan = new FeedPlan({ seed: 5, malformedShare: 1, customerId: 'acme' });
+    const topics = take(plan, 500)
+      .filter((m) => m.kind === 'malformed' && m.reason === 'bad-topic')
+      .map((m) => m.topic);
+    expect(topics.length).toBeGreaterThan(10);
+    for (const t of topics) expect(t.startsWith('meters/outbound/acme/')).toBe(true);
+  });
+
+  it('fails on options out of range, naming the option', () => {
+    expect(() => new FeedPlan({ meters: 0 })).toThrow('meters must be an integer from 1 to 1000000, got 0');
+    expect(() => new FeedPlan({ duplicateShare: 2 })).toThrow('duplicateShare must be from 0 to 1, got 2');
+    expect(() => new FeedPlan({ registers: [2, 2] })).toThrow('registers must differ');
+  });
+});
