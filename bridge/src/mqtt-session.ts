@@ -283,15 +283,19 @@ export class MqttSession {
         { connection: conn.id, sessionsLost: this.stats.sessionsLost },
       );
     } else {
-      this.logger.info(
-        first && !sessionPresent ? 'connected; the broker starts a new session' : 'connected; session resumed',
-        {
-          connection: conn.id,
-          sessionPresent,
-          url: this.config.url,
-          protocolVersion: this.config.protocolVersion,
-        },
-      );
+      const fields = {
+        connection: conn.id,
+        sessionPresent,
+        url: this.config.url,
+        protocolVersion: this.config.protocolVersion,
+      };
+      if (sessionPresent) this.logger.info('connected; session resumed', fields);
+      // Not counted in SessionsLost (it cannot tell a first deployment from a lost session), but worth a look.
+      else
+        this.logger.warn(
+          'connected; the broker had no session for this client id and starts one: expected on the very first start only, otherwise messages queued before may be lost',
+          fields,
+        );
     }
     this.lastPublishAt = Date.now();
     this.armStallTimer(conn);
