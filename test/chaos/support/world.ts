@@ -101,8 +101,8 @@ export interface World {
     readonly ratePerSecond?: number;
     readonly feed?: Partial<FeedOptions>;
   }): Promise<Simulator>;
-  /** Restarts mosquitto on the same port and persistence directory. */
-  restartBroker(): Promise<void>;
+  /** Stops mosquitto, keeps it down for `downMillis`, starts it on the same port and persistence directory. */
+  restartBroker(downMillis?: number): Promise<void>;
   /** Starts the local runner's stream poller calling the real ingest handler (DynamoDB through the fault proxy). */
   startPoller(options?: Partial<StreamPollerOptions>): Promise<StreamPoller>;
   /** Poller events worth a look after a failure (read errors, failed batches), newest last, at most 200. */
@@ -228,7 +228,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       track('simulator', { stop: async () => void (await simulator.stop()) });
       return simulator;
     },
-    async restartBroker() {
+    async restartBroker(downMillis = 0) {
+      await holder.mosquitto.stop();
+      await new Promise((r) => setTimeout(r, downMillis));
       holder.mosquitto = await holder.mosquitto.restart();
     },
     pollerEvents: [],

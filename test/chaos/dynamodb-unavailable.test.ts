@@ -1,0 +1,93 @@
+/**
+ * Scenario 4, DynamoDB unavailable for 30 s: the proxy in front of DynamoDB Local answers every request with
+ * throttling (400 ProvisionedThroughputExceededException) for 15 s, then resets every connection for 15 s, while the
+ * feed keeps publishing. The handler reports the unwritten records, the poller (with the event source mapping's
+ * deployed settings) retries them in order, no record is skipped, and afterwards the books balance.
+ */
+import { describeAudit } from './support/audit';
+import { stopEverything } from './support/children';
+import { newResult, saveResult } from './support/results';
+import { mib } from './support/rss';
+import { linesWithSecrets, pollerSummary, RssWatch, seconds, settle, sleep } from './support/scenario';
+import { startWorld } from './support/world';
+
+const OUTAGE_MILLIS = 30_000;
+const MESSAGES = 8_000;
+const result = newResult('dynamodb-unavailable', 4, 'DynamoDB unavailable');
+const startedAt = Date.now();
+const rss = new RssWatch();
+
+afterAll(async () => {
+  rss.stop();
+  await stopEverything();
+  saveResult(result, startedAt);
+});
+
+describe('scenario 4: DynamoDB throttles and then is unreachable, 30 s in all', () => {
+  it('retries without skipping a record, and the books balance afterwards', async () => {
+    // GIVEN the pipeline with a subscribed bridge, and the feed publishing
+    const world = await startWorld({ id: 'dynamodb-unavailable' });
+    const poller = await world.startPoller();
+    const bridge = rss.watch(await world.startBridge());
+    await bridge.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
+    const simulator = await world.publish({ count: MESSAGES, ratePerSecond: 250, feed: { seed: 401 } });
+    await sleep(3000);
+
+    // WHEN DynamoDB throttles every request for 15 s, then refuses connections for 15 s
+    const proxy = world.ddbProxy!;
+    const before = poller.stats();
+    proxy.mode = 'throttle';
+    const outageStart = Date.now();
+    await sleep(OUTAGE_MILLIS / 2);
+    proxy.mode = 'refuse';
+    await sleep(OUTAGE_MILLIS / 2);
+    proxy.mode = 'pass';
+    const outageEnd = Date.now();
+    const during = poller.stats();
+
+    // THEN the poller retried, skipped nothing, and the tables match the books
+    const books = await simulator.finished;
+    const { audit, settledAt } = await settle(world, poller, [simulator.books], 180_000);
+    const stats = poller.stats();
+    result.messages = books.published;
+    result.uniqueReadings = books.unique;
+    result.duplicatesPublished = books.duplicatesPublished;
+    result.malformedPublished = books.malformed.total;
+    result.faults = `DynamoDB throttled 15 s then refused 15 s (${seconds(outageEnd - outageStart)} s): ${proxy.faulted} requests failed`;
+    result.faultCount = proxy.faulted;
+    result.lost = audit.lost;
+    result.duplicatedRows = audit.extraRows;
+    result.peakRssMiB = mib(rss.peakBytes());
+    result.recoverySeconds = seconds(settledAt - outageEnd);
+    result.notes!.push(
+      `during the outage the poller made ${during.invocations - before.invocations} invocations: ` +
+        `${during.partialFailures - before.partialFailures} partial failures, ${during.functionErrors - before.functionErrors} function errors, ` +
+        `${during.retries - before.retries} retries, ${during.recordsProcessed - before.recordsProcessed} records processed`,
+      pollerSummary(stats),
+    );
+
+    expect(simulator.failed()).toBe(0);
+    expect(proxy.faulted).toBeGreaterThan(0);
+    expect(during.partialFailures + during.functionErrors).toBeGreaterThan(
+      before.partialFailures + before.functionErrors,
+    );
+    expect(stats.recordsSkipped).toBe(0);
+    expect(stats.onFailure).toEqual([]);
+    expect(describeAudit(audit)).toBe(
+      describeAudit({
+        ...audit,
+        missingReadings: [],
+        wrongValues: [],
+        unexpectedReadings: [],
+        missingQuarantine: [],
+        wrongReasons: [],
+        unexpectedQuarantine: [],
+      }),
+    );
+    expect(audit.balanced).toBe(true);
+
+    await bridge.kill('SIGTERM');
+    expect(linesWithSecrets('dynamodb-unavailable-', world.secrets)).toEqual([]);
+    result.passed = true;
+  });
+});
