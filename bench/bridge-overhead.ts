@@ -6,6 +6,7 @@
  *   envelopes in the same batch sizes, no MQTT: target >= 80%.
  * Each round runs every subject back to back on a fresh backlog; the figure is the median over rounds.
  */
+import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { encodeStreamRecord } from '../core';
 import { prepareBacklog } from './support/backlog';
 import { drainWithBareClient } from './support/bare-mqtt-drain';
@@ -74,6 +75,8 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
       const streamB = await createBenchStream(admin);
       const bMillis = await writeWithSinkAlone(streamB, records, sizes, (ms) => callMillis.b.push(ms));
       rates.b.push(ratePerSecond(count, bMillis));
+      // kinesalite keeps streams in memory: free this round's
+      await Promise.all([stream, streamB].map((StreamName) => admin.send(new DeleteStreamCommand({ StreamName }))));
     }
   } finally {
     delete process.env.AWS_ENDPOINT_URL_KINESIS;

@@ -277,7 +277,7 @@ export async function benchIngest(ctx: BenchContext): Promise<BenchOutput> {
             unit: 'records/s',
             reference: { name: `bare conditional-write loop, ${concurrency} at a time`, value: median(r.bare) },
             target: { of: 'ratio', op: '>=', threshold: 0.8, text: '>= 80% of bare loop' },
-            note: `${perPass.toLocaleString('en-US')} records per pass, median of ${rounds} round(s); handler ${median(r.handlerBatchMillis).toFixed(0)} ms per batch (median)`,
+            note: `${perPass.toLocaleString('en-US')} records per pass, median of ${rounds} round(s), per-round ratios ${r.handler.map((h, i) => `${((h / (r.bare[i] ?? NaN)) * 100).toFixed(0)}%`).join(', ')}; handler ${median(r.handlerBatchMillis).toFixed(0)} ms per batch (median)`,
           }),
         );
       }
