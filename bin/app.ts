@@ -18,13 +18,22 @@ try {
   process.exit(1);
 }
 
+// Env-agnostic unless credentials name an account: synth then needs no AWS access. A vpcId lookup needs both.
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+if (config.vpcId !== undefined && (!account || !region)) {
+  console.error(
+    `context: vpcId: got ${JSON.stringify(config.vpcId)}; a VPC lookup needs the account and region: AWS ` +
+      'credentials (the CLI then sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION), or set those two variables ' +
+      'yourself when cdk.context.json already holds the lookup',
+  );
+  process.exit(1);
+}
+
 new PipelineStack(app, 'MeterReadingsPipeline', {
   config,
   description: 'Meter readings: MQTT bridge -> Kinesis -> ingest function -> DynamoDB, with alarms',
-  // Env-agnostic unless credentials name an account: synth then needs no AWS access. A vpcId lookup needs both.
-  ...(process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
-    ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
-    : {}),
+  ...(account && region ? { env: { account, region } } : {}),
 });
 // cdk-nag 3 is a policy validation plugin: any unacknowledged finding fails the synth with a report.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

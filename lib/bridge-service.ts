@@ -15,7 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { FeedConfig } from './app-config';
 import type { BridgeCluster } from './bridge-cluster';
-import { REPO_ROOT } from './ingest-function';
+import { REPO_ROOT } from './repo-root';
 
 /** The port of the bridge's health endpoint (`/healthz`, `/readyz`) inside the task. */
 export const BRIDGE_HEALTH_PORT = 8080;

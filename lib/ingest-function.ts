@@ -16,9 +16,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_QUARANTINE_RETENTION_DAYS } from '../core';
 import { INGEST_METRICS_NAMESPACE, INGEST_SERVICE_NAME } from '../functions/ingest/metric-names';
 import { APP_CONFIG_LIMITS } from './app-config';
-
-/** The repository root: the esbuild project root and where `functions/` lives. */
-export const REPO_ROOT = path.resolve(__dirname, '..');
+import { REPO_ROOT } from './repo-root';
 
 /** The handler's entry file. */
 export const INGEST_ENTRY = path.join(REPO_ROOT, 'functions', 'ingest', 'index.ts');
