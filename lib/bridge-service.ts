@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -183,6 +183,8 @@ export class BridgeService extends Construct {
       MQTT_TOPICS: feed.topics.join(','),
       MQTT_CREDENTIALS_SECRET_ID: feed.credentialsSecret,
       KINESIS_STREAM_NAME: stream.streamName,
+      // Fargate sets it too; explicit so the SDK clients never depend on the platform's environment.
+      AWS_REGION: Stack.of(this).region,
       HEALTH_PORT: String(BRIDGE_HEALTH_PORT),
       BRIDGE_SHUTDOWN_TIMEOUT_MILLIS: String(shutdownMillis),
     };

@@ -79,6 +79,7 @@ describe('bridge services', () => {
         MQTT_TOPICS: feed.topics.join(','),
         MQTT_CREDENTIALS_SECRET_ID: feed.credentialsSecret,
         KINESIS_STREAM_NAME: { Ref: logicalId(stack.readingStream.stream) },
+        AWS_REGION: { Ref: 'AWS::Region' },
         HEALTH_PORT: String(BRIDGE_HEALTH_PORT),
         BRIDGE_SHUTDOWN_TIMEOUT_MILLIS: '80000',
       });
