@@ -1,9 +1,9 @@
 /**
  * DynamoDB items of the readings table (see `core/table-layout.ts`) decoded into typed readings, with the value kept
- * as its exact decimal text. Works on the items a query returns (`@aws-sdk/client-dynamodb`'s `AttributeValue`) and
- * on the new images of the table's DynamoDB stream (`aws-lambda`'s `AttributeValue`) alike.
+ * as its exact decimal text (core's canonical form). Works on the items a query returns (`@aws-sdk/client-dynamodb`'s
+ * `AttributeValue`) and on the new images of the table's DynamoDB stream (`aws-lambda`'s `AttributeValue`) alike.
  */
-import { parseSeriesKey, SERIES_REGISTRY_PREFIX, type Reading, type SchemaVersion } from '../core';
+import { normalizeDecimal, parseSeriesKey, SERIES_REGISTRY_PREFIX, type Reading, type SchemaVersion } from '../core';
 import { ItemShapeError } from './errors';
 
 /** The part of a DynamoDB attribute value this codec reads; both the SDK's and `aws-lambda`'s types fit it. */
@@ -60,6 +60,16 @@ function number(item: ItemLike, name: string, what: string): string {
   return v;
 }
 
+/**
+ * The value in `core`'s canonical text, the form the decoder gave it: DynamoDB hands numbers back in a form of its own
+ * (`1500000000000000000000000000000000000000000000` for `1.5E+45`). Same number, exactly; only the text differs.
+ */
+function canonicalValue(n: string, what: string): string {
+  const canonical = normalizeDecimal(n);
+  if (!canonical.ok) throw new ItemShapeError(`${what} has a value that is not a decimal number: ${canonical.message}`);
+  return canonical.value;
+}
+
 /** True when an item of the readings table is a series registry entry rather than a reading. */
 export function isSeriesRegistryItem(item: ItemLike): boolean {
   return item.pk?.S?.startsWith(SERIES_REGISTRY_PREFIX) === true;
@@ -86,7 +96,7 @@ export function readingFromItem(item: ItemLike): StoredReading {
     registerId: key.registerId,
     subscriptionId: text(item, 'subscriptionId', what),
     schemaVersion: schemaVersion as SchemaVersion,
-    value: number(item, 'value', what),
+    value: canonicalValue(number(item, 'value', what), what),
     readingTime: text(item, 'sk', what),
     ...(intervalStart !== undefined ? { intervalStart } : {}),
     ...(systemTime !== undefined ? { systemTime } : {}),

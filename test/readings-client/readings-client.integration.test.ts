@@ -1,6 +1,7 @@
 /**
  * The readings client against DynamoDB Local, on data written by the real ingest handler.
  */
+import { normalizeDecimal } from '../../core';
 import { InvalidArgumentError, ReadingsClient } from '../../readings-client';
 import { main } from '../../tools/readings-cli';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -17,6 +18,11 @@ import {
 } from './support/pipeline';
 
 const C = 'cust-a';
+const normalized = (text: string) => {
+  const r = normalizeDecimal(text);
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
+};
 const BIG = '12345678901234567890.123456789012345678'; // 38 significant digits
 const range = (n: number, f: (i: number) => Message | undefined) =>
   Array.from({ length: n }, (_, i) => f(i)).filter((m): m is Message => m !== undefined);
@@ -49,6 +55,9 @@ beforeAll(async () => {
     v1(C, 'm4', 0, '123.456'),
     v1(C, 'm4', 1, BIG),
     v1(C, 'm4', 2, '1.50e3'),
+    // m6/2: values at the ends of DynamoDB's range, in exponent form
+    v1(C, 'm6', 0, '1.5e45'),
+    v1(C, 'm6', 1, '-1E-100'),
     // m5/2: 25 readings, for paging
     ...range(25, (i) => v1(C, 'm5', i, String(i))),
     // another customer's series is not listed
@@ -75,6 +84,7 @@ describe('ReadingsClient', () => {
       'cust-a/m3/2',
       'cust-a/m4/2',
       'cust-a/m5/2',
+      'cust-a/m6/2',
     ]);
     expect(series[0]).toMatchObject({ customerId: C, meterId: 'm1', registerId: 12 });
     expect(series[0]?.attributes.firstSeenAt).toBe('2026-01-01T12:00:00.000Z');
@@ -108,6 +118,13 @@ describe('ReadingsClient', () => {
     const readings = await client.readAll('cust-a/m4/2');
     // THEN the decimal text as decoded, no float anywhere
     expect(readings.map((r) => r.value)).toEqual(['123.456', BIG, '1500']);
+  });
+
+  it("returns values in core's canonical text, exponents included", async () => {
+    // GIVEN DynamoDB hands numbers back in a form of its own
+    const readings = await client.readAll('cust-a/m6/2');
+    // THEN the client returns the text the decoder made of the payload
+    expect(readings.map((r) => r.value)).toEqual([normalized('1.5e45'), normalized('-1E-100')]);
   });
 
   it('returns typed readings with their source', async () => {
@@ -291,11 +308,11 @@ describe('readings CLI on DynamoDB Local', () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^SERIES\s+READINGS\s+CADENCE\s+MISSING\s+COMPLETE\s+GAPS\s+FIRST\s+LAST$/);
-    expect(lines).toHaveLength(8);
+    expect(lines).toHaveLength(9);
     expect(stdout).toMatch(/cust-a\/m1\/2\s+8\s+1m\s+2\s+80\.0%\s+1\s/);
     expect(stdout).toMatch(/cust-a\/m1\/12\s+8\s+15m\s+0\s+100\.0%\s+0\s/);
     const json = JSON.parse((await run('gaps', C, '--json')).stdout);
-    expect(json).toHaveLength(7);
+    expect(json).toHaveLength(8);
   });
 
   it('fails with exit 1 and one line when the table does not exist', async () => {
