@@ -13,6 +13,7 @@ const PUBLISH = 3;
 const PUBACK = 4;
 const SUBSCRIBE = 8;
 const SUBACK = 9;
+const UNSUBSCRIBE = 10;
 const DISCONNECT = 14;
 
 /** What the tap has seen, over every connection. */
@@ -35,6 +36,8 @@ export interface MqttWireCounts {
   subscribes: number;
   /** SUBACK return codes seen (0x80 is a refusal). */
   subackCodes: number[];
+  /** UNSUBSCRIBE packets from the bridge (a graceful stop must not drop its subscriptions). */
+  unsubscribes: number;
   disconnects: number;
   /** Time of the last PUBACK from the bridge, epoch ms. */
   lastPubackAt: number;
@@ -88,6 +91,7 @@ export function createMqttTap(): MqttTap {
     outOfOrderPubacks: 0,
     subscribes: 0,
     subackCodes: [],
+    unsubscribes: 0,
     disconnects: 0,
     lastPubackAt: 0,
   };
@@ -116,6 +120,7 @@ export function createMqttTap(): MqttTap {
       fromClient: mqttPacketSplitter((type, _flags, body) => {
         if (type === CONNECT) counts.connects += 1;
         else if (type === SUBSCRIBE) counts.subscribes += 1;
+        else if (type === UNSUBSCRIBE) counts.unsubscribes += 1;
         else if (type === DISCONNECT) counts.disconnects += 1;
         else if (type === PUBACK && body.length >= 2) {
           const id = body.readUInt16BE(0);
