@@ -143,6 +143,22 @@ describe('QuarantineClient.list', () => {
     expect(await all(small.list())).toHaveLength(3);
   });
 
+  it('lists as JSON with the raw payload in base64', async () => {
+    let stdout = '';
+    const code = await main(
+      ['quarantine', 'list', '--reason', 'unsupported-version', '--json', '--endpoint', dynamo.endpoint],
+      { stdout: (t) => (stdout += t), stderr: () => undefined, env: { QUARANTINE_TABLE_NAME: env.quarantineTable } },
+    );
+    expect(code).toBe(0);
+    const [item] = JSON.parse(stdout);
+    expect(item).toMatchObject({
+      reason: 'unsupported-version',
+      payloadSize: V3.payload.length,
+      payloadTruncated: false,
+    });
+    expect(Buffer.from(item.payload, 'base64').toString('utf8')).toBe(V3.payload);
+  });
+
   it('fails on a reason that does not exist', async () => {
     await expect(all(env.quarantine.list({ reason: 'bogus' }))).rejects.toThrow(InvalidArgumentError);
   });
