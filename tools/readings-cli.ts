@@ -502,7 +502,9 @@ async function quarantineList(
 function detail(item: QuarantinedItem): string {
   const c = item.conflict;
   if (c) {
-    return `${c.seriesKey} @ ${c.readingTime}: stored ${c.storedValue} (${c.storedSource.shardId}/${c.storedSource.sequenceNumber}), conflicting ${c.conflictingValue} (${c.conflictingSource.shardId}/${c.conflictingSource.sequenceNumber})`;
+    const both = `${c.seriesKey} @ ${c.readingTime}: stored ${c.storedValue} (${c.storedSource.shardId}/${c.storedSource.sequenceNumber}), conflicting ${c.conflictingValue} (${c.conflictingSource.shardId}/${c.conflictingSource.sequenceNumber})`;
+    // the same value twice: the timestamps differ, and only the message says how
+    return c.storedValue === c.conflictingValue ? `${both}; ${item.message}` : both;
   }
   const message = item.message.length > 100 ? `${item.message.slice(0, 99)}…` : item.message;
   return message.replace(/\s+/g, ' ');
