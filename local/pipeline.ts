@@ -9,12 +9,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { localDynamoDbClient, localKinesisClient, LOCAL_REGION } from './aws-clients';
 import { startBridgeProcess, type BridgeProcess } from './bridge-process';
 import { createLocalIngest, type LocalIngest } from './local-ingest';
-import { createTables } from './services/create-tables';
+import { createTable, createTables } from './services/create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-local';
 import { startEmbeddedBroker, type EmbeddedBroker } from './services/embedded-broker';
 import { freePort } from './services/free-port';
@@ -84,8 +84,13 @@ export interface LocalPipeline {
   startBridge(readyTimeoutMillis?: number): Promise<BridgeProcess>;
   /** Stops the bridge (SIGTERM, waits for its exit). */
   stopBridge(timeoutMillis?: number): Promise<void>;
-  /** Bridge first, then the poller drains, then the services; nothing is left running. Idempotent. */
-  stop(options?: { readonly drainTimeoutMillis?: number }): Promise<void>;
+  /**
+   * Bridge first, then the poller drains, then the services; nothing is left running (but DynamoDB Local with
+   * `keepDynamoDb`: stop it with {@link LocalPipeline.stopDynamoDb}). Idempotent.
+   */
+  stop(options?: { readonly drainTimeoutMillis?: number; readonly keepDynamoDb?: boolean }): Promise<void>;
+  /** Stops DynamoDB Local (after `stop({ keepDynamoDb: true })`). */
+  stopDynamoDb(): Promise<void>;
   /** Stops every service at once (after a second Ctrl-C): SIGKILL to the bridge, no drain. */
   kill(): Promise<void>;
 }
@@ -105,15 +110,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const tables = options.tables ?? { readings: 'readings-local', quarantine: 'quarantine-local' };
   const shards = options.shards ?? 2;
   const cleanups: (() => Promise<unknown>)[] = [];
-  const runCleanups = async () => {
+  let stopDynamoDb: (() => Promise<void>) | undefined;
+  const runCleanups = async (keep: readonly (() => Promise<unknown>)[] = []) => {
     for (const cleanup of cleanups.splice(0).reverse()) {
+      if (keep.includes(cleanup)) continue;
       await cleanup().catch((err: unknown) => log(`stop: ${(err as Error).message}`));
     }
   };
   try {
     const [dynamo, kinesis, broker] = await Promise.all([
       startDynamoDbLocal(options.dynamodbPort ? { port: options.dynamodbPort } : {}).then((d: DynamoDbLocal) => {
-        cleanups.push(() => d.stop());
+        stopDynamoDb = () => d.stop();
+        cleanups.push(stopDynamoDb);
         return d;
       }),
       startKinesisLocal({ ...(options.kinesisPort ? { port: options.kinesisPort } : {}) }).then((k: KinesisLocal) => {
@@ -179,7 +187,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       log(`bridge ready (pid ${bridge.process.pid}, health on http://127.0.0.1:${healthPort}/status)`);
       return bridge;
     };
-    if (options.startBridge !== false) await startBridge();
+    // DynamoDB Local's first requests are slow (a cold JVM): warm it up while the bridge starts.
+    await Promise.all([
+      warmUp(dynamoDbClient).catch((err: unknown) =>
+        log(`warm-up of DynamoDB Local failed: ${(err as Error).message}`),
+      ),
+      options.startBridge !== false ? startBridge() : Promise.resolve(),
+    ]);
     let stopping: Promise<void> | undefined;
     return {
       brokerUrl,
@@ -205,12 +219,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         (stopping ??= (async () => {
           await stopBridge();
           await poller.stop({ drain: true, timeoutMillis: stopOptions.drainTimeoutMillis ?? 30_000 });
-          await runCleanups();
+          await runCleanups(stopOptions.keepDynamoDb && stopDynamoDb ? [stopDynamoDb] : []);
         })()),
+      stopDynamoDb: async () => {
+        await stopDynamoDb?.();
+      },
       kill: async () => {
         bridge?.process.kill('SIGKILL');
         await poller.stop({ timeoutMillis: 1000 });
         await runCleanups();
+        await stopDynamoDb?.();
       },
     };
   } catch (err) {
@@ -228,4 +246,31 @@ export async function createStream(client: KinesisClient, streamName: string, sh
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`stream ${streamName} did not become ACTIVE`);
+}
+
+/** Conditional writes to a scratch table, so that the JVM behind DynamoDB Local has compiled its hot paths. */
+async function warmUp(client: DynamoDBClient, writes = 300, deadlineMillis = 5000): Promise<void> {
+  const tableName = 'warm-up-local';
+  const deadline = Date.now() + deadlineMillis;
+  await createTable(client, tableName, {
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalSecondaryIndexes: [],
+  });
+  let next = 0;
+  const worker = async () => {
+    while (next < writes && Date.now() < deadline) {
+      const i = next++;
+      await client
+        .send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: { pk: { S: `p${i % 20}` }, sk: { S: String(i % 50) }, value: { N: `${i}.5` } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        )
+        .catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
 }

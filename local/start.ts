@@ -56,6 +56,7 @@ const FLAGS = {
   'health-port': { type: 'string' },
   'drain-timeout': { type: 'string' },
   'state-dir': { type: 'string' },
+  keep: { type: 'boolean' },
   ...FEED_FLAGS,
 } as const;
 
@@ -72,6 +73,8 @@ Run:
   --rate N              messages per second published by the simulator (default ${START_DEFAULTS.ratePerSecond})
   --drain-timeout S     longest wait, after publishing stops, for everything to be stored (default ${START_DEFAULTS.drainTimeoutSeconds})
   --state-dir DIR       logs and the on-failure file (default .local)
+  --keep                keep DynamoDB Local running after the summary (until Ctrl-C), to look at the tables
+                        with \`npm run readings\`
   --help                this text
 
 Pipeline:
@@ -114,6 +117,7 @@ interface RunSettings {
   readonly ports: { broker?: number; kinesis?: number; dynamodb?: number; health?: number };
   readonly drainTimeoutMillis: number;
   readonly stateDir?: string;
+  readonly keep: boolean;
   readonly feed: ReturnType<typeof feedFromFlags>;
 }
 
@@ -190,6 +194,7 @@ export function settingsFromArgs(argv: readonly string[]): RunSettings | 'help' 
     ports: Object.fromEntries(Object.entries(ports).filter(([, p]) => p !== undefined)),
     drainTimeoutMillis: (numberFlag(values, 'drain-timeout', { min: 1 }) ?? START_DEFAULTS.drainTimeoutSeconds) * 1000,
     ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
+    keep: values.keep === true,
     feed,
   };
 }
@@ -446,7 +451,7 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
       ingest: { stored: o.stored, duplicates: o.duplicates, conflicts: o.conflicts, quarantined: o.quarantined },
     });
   } finally {
-    await p.stop({ drainTimeoutMillis: 1000 });
+    await p.stop({ drainTimeoutMillis: 1000, keepDynamoDb: settings.keep && !ctx.state().interrupted });
   }
   const pollerStats = p.poller.stats();
   const o = p.ingest.outcomes();
@@ -482,6 +487,16 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
   };
   if (settings.json) out(`${JSON.stringify(summary, null, 2)}\n`);
   else out(renderSummary(summary, !!books));
+  if (settings.keep && !ctx.state().interrupted) {
+    info(
+      `\nDynamoDB Local keeps running on ${p.dynamodbEndpoint} until Ctrl-C. In another terminal:\n` +
+        `  export AWS_ENDPOINT_URL_DYNAMODB=${p.dynamodbEndpoint} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n` +
+        `  export READINGS_TABLE_NAME=${p.tables.readings} QUARANTINE_TABLE_NAME=${p.tables.quarantine}\n` +
+        `  npm run readings -- series ${feedOptions(settings.feed).customerId}`,
+    );
+    await stopRequested;
+    await p.stopDynamoDb();
+  }
   return summary.balanced ? 0 : 1;
 }
 
