@@ -62,6 +62,9 @@ describe('acknowledgement after persist', () => {
     const messages = numbered(1000);
     await publishAll(broker.url, messages);
     await waitUntil(() => bridge!.status().acked >= 1000, 30_000, 'all acked');
+    // (the last PUBACKs may still be on their way through the proxy)
+    const pubacks = () => mqttProxy.packets.filter((p) => p.packet.cmd === 'puback').length;
+    await waitUntil(() => pubacks() >= 1000, 10_000, 'all PUBACKs through the proxy');
     // THEN every PUBACK on the wire comes after the PutRecords answer that accepted its record
     const pairs = pairAcks(mqttProxy.packets);
     expect(pairs).toHaveLength(1000);

@@ -112,6 +112,8 @@ describe('recovery', () => {
     const { writtenAt, proxy } = await start(undefined, {}, true);
     await waitUntil(() => bridge!.status().acked >= count, 60_000, 'the backlog acked');
     const seconds = (Date.now() - t0) / 1000;
+    const pubacks = () => proxy!.packets.filter((p) => p.packet.cmd === 'puback').length;
+    await waitUntil(() => pubacks() >= count, 10_000, 'all PUBACKs through the proxy');
     // THEN all are in Kinesis and no PUBACK preceded its record's write
     expect(numbersIn(await kinesis.readAll()).size).toBe(count);
     const pairs = pairAcks(proxy!.packets);
