@@ -133,14 +133,14 @@ export function costMarkdown(
     '',
     `With no readings at all the stack costs ${usd(floor.onDemand)} a month with an on-demand stream, ${usd(floor.provisioned)} with one provisioned shard (Fargate, the stream, the secret, the metrics).`,
     '',
-    '| Fleet | Readings/month | Kinesis on-demand | Kinesis provisioned (shards) | Lambda (records/invocation) | DynamoDB writes | DynamoDB storage added | Fargate | Secret + metrics | Total, on-demand | Total, provisioned | $ per million readings (on-demand / provisioned) |',
+    '| Fleet | Readings/month | Kinesis on-demand | Kinesis provisioned (shards) | Lambda (records/invocation) | DynamoDB writes | DynamoDB storage, one more month kept | Fargate | Secret + metrics | Total, on-demand | Total, provisioned | $ per million readings (on-demand / provisioned) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const s of SCENARIOS) {
     const m = monthlyCost(s, u, d, p);
     const millions = m.readingsPerMonth / 1e6;
     lines.push(
-      `| ${s.meters.toLocaleString('en-US')} meters, every ${cadence(s.cadenceSeconds)} | ${(m.readingsPerMonth / 1e6).toFixed(1)} M | ${usd(m.kinesisOnDemand)} | ${usd(m.kinesisProvisioned)} (${m.kinesisShards}) | ${usd(m.lambda)} (${m.lambdaBatch.toFixed(m.lambdaBatch < 10 ? 1 : 0)}) | ${usd(m.dynamoWrites)} | ${usd(m.dynamoStorageAddedPerMonth)}/month per month kept | ${usd(m.fargate)} | ${usd(m.fixedOther)} | **${usd(m.totalOnDemand)}** | **${usd(m.totalProvisioned)}** | ${usd(m.totalOnDemand / millions)} / ${usd(m.totalProvisioned / millions)} |`,
+      `| ${s.meters.toLocaleString('en-US')} meters, every ${cadence(s.cadenceSeconds)} | ${(m.readingsPerMonth / 1e6).toFixed(1)} M | ${usd(m.kinesisOnDemand)} | ${usd(m.kinesisProvisioned)} (${m.kinesisShards}) | ${usd(m.lambda)} (${m.lambdaBatch.toFixed(m.lambdaBatch < 10 ? 1 : 0)}) | ${usd(m.dynamoWrites)} | +${usd(m.dynamoStorageAddedPerMonth)}/month | ${usd(m.fargate)} | ${usd(m.fixedOther)} | **${usd(m.totalOnDemand)}** | **${usd(m.totalProvisioned)}** | ${usd(m.totalOnDemand / millions)} / ${usd(m.totalProvisioned / millions)} |`,
     );
   }
   lines.push(

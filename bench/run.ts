@@ -2,10 +2,11 @@
  * `npm run bench`: every benchmark, each figure beside its reference measured in the same run, a table on stdout,
  * `bench/results.json`, `docs/performance.md` and `docs/cost.md` written. `--quick` (about two minutes, run by
  * .ci/run so the benchmark never rots) writes the same files under bench/out/. `--only a,b` runs some benchmarks.
+ * `--report` measures nothing: it writes the pages again from the results.json of the mode.
  * Missing a target is not a failure (the table says so); a benchmark that cannot run is, and exits 1.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchAckWindow } from './ack-window';
@@ -32,7 +33,9 @@ const BENCHMARKS: readonly (readonly [string, Benchmark])[] = [
 const ROOT = join(__dirname, '..');
 
 function usage(problem: string): never {
-  console.error(`${problem}\nusage: npm run bench [-- --quick] [--only ${BENCHMARKS.map(([n]) => n).join(',')}]`);
+  console.error(
+    `${problem}\nusage: npm run bench [-- --quick] [--only ${BENCHMARKS.map(([n]) => n).join(',')}] [--report]`,
+  );
   process.exit(2);
 }
 
@@ -65,13 +68,30 @@ function costInputs(details: Record<string, unknown>): CostInputs | undefined {
   };
 }
 
+/** Writes performance.md, and cost.md when the ingest figures exist; returns whether cost.md was written. */
+function writePages(results: BenchResults, docsDir: string): boolean {
+  mkdirSync(docsDir, { recursive: true });
+  writeFileSync(join(docsDir, 'performance.md'), performanceMarkdown(results));
+  const cost = costInputs(results.details);
+  if (cost) writeFileSync(join(docsDir, 'cost.md'), costMarkdown(cost, results));
+  return cost !== undefined;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
   for (const a of args) {
-    if (a.startsWith('--') && a !== '--quick' && a !== '--only') usage(`unknown option ${a}`);
+    if (a.startsWith('--') && !['--quick', '--only', '--report'].includes(a)) usage(`unknown option ${a}`);
+  }
+  const outDir = quick ? join(ROOT, 'bench', 'out') : join(ROOT, 'bench');
+  const docsDir = quick ? join(ROOT, 'bench', 'out') : join(ROOT, 'docs');
+  if (args.includes('--report')) {
+    const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
+    writePages(saved, docsDir);
+    console.log(textTable([...saved.figures]));
+    return;
   }
   const unknown = only?.filter((n) => !BENCHMARKS.some(([name]) => name === n)) ?? [];
   if (only && (only.length === 0 || unknown.length > 0))
@@ -113,14 +133,9 @@ async function main(): Promise<void> {
     errors,
     details,
   };
-  const outDir = quick ? join(ROOT, 'bench', 'out') : join(ROOT, 'bench');
-  const docsDir = quick ? join(ROOT, 'bench', 'out') : join(ROOT, 'docs');
   mkdirSync(outDir, { recursive: true });
-  mkdirSync(docsDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(docsDir, 'performance.md'), performanceMarkdown(results));
-  const cost = costInputs(details);
-  if (cost) writeFileSync(join(docsDir, 'cost.md'), costMarkdown(cost, results));
+  const cost = writePages(results, docsDir);
   console.log(textTable(figures));
   console.log(
     `\n${results.mode} run, ${Math.round(results.durationSeconds)} s; wrote ${join(outDir, 'results.json')}, ` +

@@ -10,7 +10,11 @@ export function rowOf(f: Figure): string[] {
     f.name,
     `${formatNumber(f.value)} ${f.unit}`,
     f.reference ? `${formatNumber(f.reference.value)} (${f.reference.name})` : '-',
-    f.ratio !== undefined ? `${(f.ratio * 100).toFixed(0)}%` : '-',
+    f.ratio === undefined || !Number.isFinite(f.ratio)
+      ? '-'
+      : f.ratio >= 10
+        ? `${Math.round(f.ratio).toLocaleString('en-US')}x`
+        : `${(f.ratio * 100).toFixed(0)}%`,
     f.target ? f.target.text : '-',
     f.met === undefined ? '-' : f.met ? 'yes' : 'NO',
   ];
