@@ -29,11 +29,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { MqttClient, type IClientOptions, type IConnackPacket, type IPublishPacket } from 'mqtt';
 import { backoffDelay } from './backoff';
 import type { MqttConfig } from './config';
 import type { CredentialsProvider } from './credentials';
-import { DeferredAck } from './errors';
+import { BridgeError, DeferredAck } from './errors';
 import type { BridgeLogger } from './logger';
 
 /** One network connection of the session. */
@@ -88,6 +88,18 @@ const DEFERRED = new DeferredAck();
 /** Auth refusals: MQTT 3.1.1 CONNACK return codes 4, 5; MQTT 5 reason codes 0x86, 0x87, 0x8C. */
 const AUTH_REFUSALS = new Set([4, 5, 0x86, 0x87, 0x8c]);
 
+/** The MQTT.js version whose packet pipeline the deferred PUBACK was verified against (see the module comment). */
+export const VERIFIED_MQTT_VERSION = '5.16.0';
+
+/** Fails at start, rather than never acknowledging, if MQTT.js lacks what the deferred PUBACK relies on. */
+export function assertDeferredAckSupport(): void {
+  if (typeof (MqttClient.prototype as unknown as Partial<PacketWriter>)._writePacket !== 'function') {
+    throw new BridgeError(
+      `MQTT.js ${MqttClient.VERSION} has no _writePacket: the deferred PUBACK was verified on ${VERIFIED_MQTT_VERSION}; pin that version`,
+    );
+  }
+}
+
 /** Holds the MQTT session. */
 export class MqttSession {
   readonly stats: SessionStats = {
@@ -116,6 +128,7 @@ export class MqttSession {
     private readonly logger: BridgeLogger,
   ) {
     this.ca = config.caFile ? [...rootCertificates, readFileSync(config.caFile, 'utf8')] : undefined;
+    assertDeferredAckSupport();
   }
 
   /** Starts connecting; reconnects until {@link stop}. */

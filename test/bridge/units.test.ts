@@ -3,6 +3,8 @@ import { AckWindow } from '../../bridge/src/ack-window';
 import { backoffDelay } from '../../bridge/src/backoff';
 import { parseSecret } from '../../bridge/src/credentials';
 import { BridgeMetrics } from '../../bridge/src/metrics';
+import { MqttClient } from 'mqtt';
+import { VERIFIED_MQTT_VERSION, assertDeferredAckSupport } from '../../bridge/src/mqtt-session';
 import { BRIDGE_METRICS_NAMESPACE, BridgeMetric, CLIENT_ID_DIMENSION } from '../../bridge/src/metric-names';
 
 describe('AckWindow', () => {
@@ -100,4 +102,13 @@ describe('parseSecret', () => {
       }
     },
   );
+});
+
+describe('the pinned MQTT.js', () => {
+  it('is the version the deferred PUBACK was verified on (re-verify mqtt-session.ts before changing it)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect((require('mqtt/package.json') as { version: string }).version).toBe(VERIFIED_MQTT_VERSION);
+    expect(MqttClient.VERSION).toBe(VERIFIED_MQTT_VERSION);
+    expect(() => assertDeferredAckSupport()).not.toThrow();
+  });
 });
