@@ -68,12 +68,19 @@ function costInputs(details: Record<string, unknown>): CostInputs | undefined {
   };
 }
 
+/** Writes a Markdown page formatted the way `npm run lint` checks it (Prettier with the repository's settings). */
+async function writeMarkdown(file: string, markdown: string): Promise<void> {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(markdown, { ...options, filepath: file }));
+}
+
 /** Writes performance.md, and cost.md when the ingest figures exist; returns whether cost.md was written. */
-function writePages(results: BenchResults, docsDir: string): boolean {
+async function writePages(results: BenchResults, docsDir: string): Promise<boolean> {
   mkdirSync(docsDir, { recursive: true });
-  writeFileSync(join(docsDir, 'performance.md'), performanceMarkdown(results));
+  await writeMarkdown(join(docsDir, 'performance.md'), performanceMarkdown(results));
   const cost = costInputs(results.details);
-  if (cost) writeFileSync(join(docsDir, 'cost.md'), costMarkdown(cost, results));
+  if (cost) await writeMarkdown(join(docsDir, 'cost.md'), costMarkdown(cost, results));
   return cost !== undefined;
 }
 
@@ -89,7 +96,7 @@ async function main(): Promise<void> {
   const docsDir = quick ? join(ROOT, 'bench', 'out') : join(ROOT, 'docs');
   if (args.includes('--report')) {
     const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
-    writePages(saved, docsDir);
+    await writePages(saved, docsDir);
     console.log(textTable([...saved.figures]));
     return;
   }
@@ -135,7 +142,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const cost = writePages(results, docsDir);
+  const cost = await writePages(results, docsDir);
   console.log(textTable(figures));
   console.log(
     `\n${results.mode} run, ${Math.round(results.durationSeconds)} s; wrote ${join(outDir, 'results.json')}, ` +
