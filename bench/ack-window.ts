@@ -41,8 +41,8 @@ export async function benchAckWindow(ctx: BenchContext): Promise<BenchOutput> {
   const details: Record<string, unknown> = {};
   for (const { holder, maxInflight, latencyMillis } of WINDOW_CASES) {
     const bound = windowBound(maxInflight, latencyMillis);
-    // about 1 s of draining at the bound in quick mode, 5 s in full mode
-    const count = Math.round(bound * (ctx.quick ? 1 : 5));
+    // about 1 s of draining at the bound in quick mode, 5 s in full mode, and no bigger backlog than figure 1's
+    const count = Math.min(ctx.quick ? 20_000 : 100_000, Math.round(bound * (ctx.quick ? 1 : 5)));
     // 0 is "no maximum" in mosquitto's config
     const mosquitto = await startMosquitto({ maxInflight: holder === 'broker' ? maxInflight : 0 });
     const env: Record<string, string> = holder === 'bridge' ? { BRIDGE_MAX_PENDING_MESSAGES: String(maxInflight) } : {};
