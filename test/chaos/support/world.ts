@@ -130,8 +130,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const mosquittoOptions: MosquittoOptions = {
     users,
     dataDir,
-    // No in-flight limit at the broker: the bridge's own pending bound is what must hold its memory.
-    maxInflightMessages: 0,
+    // A broker in-flight limit above the bridge's pending bound (10,000 by default), so the bridge's own bound is what
+    // must hold its memory; but under 65,535, or mosquitto reuses packet ids still in flight (seen with no limit).
+    maxInflightMessages: 20_000,
     maxQueuedMessages: 1_000_000,
     ...options.mosquitto,
   };

@@ -1,0 +1,90 @@
+/**
+ * Scenario 5, backlog on start: 100,000 messages are queued in the bridge's persistent session while no bridge runs
+ * (after a deployment stopped it, or an outage), then a bridge starts. It must drain the whole backlog without
+ * losing a message and within its memory bound; the drain time is recorded.
+ */
+import { describeAudit } from './support/audit';
+import { stopEverything } from './support/children';
+import { newResult, saveResult } from './support/results';
+import { mib } from './support/rss';
+import { linesWithSecrets, pollerSummary, RssWatch, seconds, settle } from './support/scenario';
+import { startWorld } from './support/world';
+
+const BACKLOG = 100_000;
+/** The stated bound on the bridge's resident memory (see scenario 3). */
+const RSS_BOUND_MIB = 256;
+const result = newResult('backlog-on-start', 5, 'Backlog on start');
+const startedAt = Date.now();
+const rss = new RssWatch();
+
+afterAll(async () => {
+  rss.stop();
+  await stopEverything();
+  saveResult(result, startedAt);
+});
+
+describe('scenario 5: a bridge starts with 100,000 messages waiting', () => {
+  it('drains the backlog of its persistent session with nothing lost and bounded memory', async () => {
+    // GIVEN a session with its subscription at the broker, and no bridge running
+    const world = await startWorld({ id: 'backlog-on-start' });
+    const first = await world.startBridge();
+    await first.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
+    expect((await first.kill('SIGTERM')).code).toBe(0);
+    // AND 100,000 messages published meanwhile, queued for the session
+    const publishStart = Date.now();
+    const simulator = await world.publish({ count: BACKLOG, feed: { seed: 501 } });
+    const books = await simulator.finished;
+    const publishSeconds = seconds(Date.now() - publishStart);
+
+    // WHEN a bridge starts
+    const poller = await world.startPoller();
+    const startAt = Date.now();
+    const bridge = rss.watch(await world.startBridge());
+    await bridge.waitForStatus((s) => s.acked >= books.published, 300_000, 'backlog acknowledged');
+    const drainedAt = Date.now();
+
+    // THEN every message reached the tables, and the bridge stayed within its memory bound
+    const { audit, settledAt } = await settle(world, poller, [simulator.books], 300_000);
+    result.messages = books.published;
+    result.uniqueReadings = books.unique;
+    result.duplicatesPublished = books.duplicatesPublished;
+    result.malformedPublished = books.malformed.total;
+    result.faults = `${books.published.toLocaleString('en-US')} messages queued while no bridge ran`;
+    result.faultCount = 1;
+    result.lost = audit.lost;
+    result.duplicatedRows = audit.extraRows;
+    result.peakRssMiB = mib(rss.peakBytes());
+    result.rssBoundMiB = RSS_BOUND_MIB;
+    result.drainSeconds = seconds(drainedAt - startAt);
+    result.recoverySeconds = seconds(settledAt - startAt);
+    result.notes!.push(
+      `published in ${publishSeconds} s; the bridge acknowledged the backlog ${seconds(drainedAt - startAt)} s after its start ` +
+        `(${Math.round(books.published / ((drainedAt - startAt) / 1000))} messages/s, process start included); ` +
+        `the tables held everything ${seconds(settledAt - startAt)} s after it`,
+      pollerSummary(poller.stats()),
+    );
+
+    expect(simulator.failed()).toBe(0);
+    expect(books.published).toBe(BACKLOG);
+    expect(world.tap.counts.sessionsPresent).toBe(1);
+    expect(world.tap.counts.unexpectedPubacks).toBe(0);
+    expect(world.tap.counts.outOfOrderPubacks).toBe(0);
+    expect(mib(rss.peakBytes())).toBeLessThanOrEqual(RSS_BOUND_MIB);
+    expect(describeAudit(audit)).toBe(
+      describeAudit({
+        ...audit,
+        missingReadings: [],
+        wrongValues: [],
+        unexpectedReadings: [],
+        missingQuarantine: [],
+        wrongReasons: [],
+        unexpectedQuarantine: [],
+      }),
+    );
+    expect(audit.balanced).toBe(true);
+
+    await bridge.kill('SIGTERM');
+    expect(linesWithSecrets('backlog-on-start-', world.secrets)).toEqual([]);
+    result.passed = true;
+  }, 600_000);
+});
