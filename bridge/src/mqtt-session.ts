@@ -241,7 +241,13 @@ export class MqttSession {
           }
         : {}),
     };
-    const client = mqtt.connect(options);
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(options);
+    } catch (err) {
+      this.failed(`cannot create the MQTT client: ${(err as Error).message}`);
+      return;
+    }
     const conn: Connection = { id: ++this.generation, client, stream: undefined, alive: true };
     this.current = conn;
     // Set before connect(): nothing may reach MQTT.js's default handler, which acknowledges on receipt.
