@@ -116,6 +116,7 @@ const COMMANDS: Record<string, { options: readonly OptionName[]; args: readonly 
 /** Runs the CLI on `argv` (without node and the script) and resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let client: DynamoDBClient | undefined;
+  let endpoint: string | undefined;
   try {
     const { values, positionals } = parse(argv);
     if (values.help || positionals.length === 0 || positionals[0] === 'help') {
@@ -125,6 +126,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const { command, args } = commandOf(positionals, values);
     // every input is checked before a client exists: wrong input never costs a request
     const settings = clientSettings(values, io.env);
+    endpoint = settings.endpoint;
     const pageSize =
       values['page-size'] === undefined ? undefined : positiveInteger(values['page-size'], '--page-size');
     const range = { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) };
@@ -175,7 +177,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 2;
     }
     const e = err as Error;
-    io.stderr(`readings: ${e?.name ?? 'Error'}: ${describeFailure(e)}\n`);
+    io.stderr(`readings: ${e?.name ?? 'Error'}: ${describeFailure(e, endpoint)}\n`);
     return 1;
   } finally {
     client?.destroy();
@@ -271,9 +273,13 @@ function positiveInteger(text: string, name: string): number {
   return Number(text);
 }
 
-function describeFailure(err: Error): string {
+function describeFailure(err: Error, endpoint: string | undefined): string {
   const message = err?.message ?? String(err);
   if (err?.name === 'ResourceNotFoundException') return `${message} (is the table name right, and the endpoint?)`;
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(message)) {
+    const where = endpoint ?? 'the AWS endpoint';
+    return `${message}: cannot reach DynamoDB at ${where}${isLoopback(endpoint) ? ' (is npm start running, on that port?)' : ''}`;
+  }
   return message;
 }
 
@@ -544,6 +550,9 @@ function describeRange(range: { from?: string; to?: string }): string {
 }
 
 if (require.main === module) {
+  // the SDK's notice about future Node.js versions is not about this command: keep stderr to the one line that is
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= '1';
   main(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

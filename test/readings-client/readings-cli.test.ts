@@ -3,6 +3,7 @@
  * real data are tested in the integration suites.
  */
 import { spawnSync } from 'node:child_process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { formatDuration, formatTable, main, USAGE } from '../../tools/readings-cli';
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = { READINGS_TABLE_NAME: 'r', QUARANTINE_TABLE_NAME: 'q' }) {
@@ -95,6 +96,23 @@ describe('readings CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toBe(
       'readings: no readings table: pass --readings-table or set READINGS_TABLE_NAME (the stack output ReadingsTableName) (see --help)\n',
+    );
+  });
+
+  it('fails with exit 1 and one line when DynamoDB cannot be reached', async () => {
+    // GIVEN nothing listens on the endpoint
+    let stderr = '';
+    const code = await main(['latest', 'c/m/2', '--endpoint', 'http://127.0.0.1:1', '--readings-table', 'r'], {
+      stdout: () => undefined,
+      stderr: (t) => (stderr += t),
+      env: {},
+      createClient: (settings) =>
+        new DynamoDBClient({ ...settings, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    });
+    // THEN
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^readings: \w+: .*ECONNREFUSED.*: cannot reach DynamoDB at http:\/\/127\.0\.0\.1:1 \(is npm start running, on that port\?\)\n$/,
     );
   });
 
