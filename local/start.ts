@@ -19,7 +19,6 @@ import { FEED_FLAGS, FEED_FLAGS_HELP, feedFromFlags, numberFlag, parseFlags, por
 import { startLocalPipeline, type LocalPipeline } from './pipeline';
 import { assertJavaInstalled } from './services/dynamodb-local';
 import { MissingToolError } from './services/missing-tool-error';
-import { FeedBooks } from './simulator/books';
 import { feedFilter, feedOptions } from './simulator/feed';
 import { startSimulator, type Simulator } from './simulator/publisher';
 import { BlockWriter, renderBlock, renderLine, type StatusSnapshot } from './status-view';
@@ -440,7 +439,7 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
     const pollerStats = p.poller.stats();
     const o = p.ingest.outcomes();
     result = audit({
-      books: simulator?.books ?? new FeedBooks(),
+      ...(simulator ? { books: simulator.books } : {}),
       tables,
       poller: {
         recordsProcessed: pollerStats.recordsProcessed,

@@ -105,3 +105,18 @@ describe('the audit of the books', () => {
     expect(audit({ ...input, poller: { ...input.poller!, onFailure: 1, recordsSkipped: 3 } }).balanced).toBe(false);
   });
 });
+
+describe('the audit without books (a real feed, no simulator)', () => {
+  it('checks only that every processed record is accounted for', () => {
+    const { input } = correctRun();
+    const { books: _books, ...withoutBooks } = input;
+    const result = audit(withoutBooks);
+    expect(result.checks.map((c) => c.name)).toEqual(['nothing unaccounted']);
+    expect(result.balanced).toBe(true);
+    const lost = audit({
+      ...withoutBooks,
+      poller: { ...withoutBooks.poller!, recordsProcessed: withoutBooks.poller!.recordsProcessed + 1 },
+    });
+    expect(lost.balanced).toBe(false);
+  });
+});
