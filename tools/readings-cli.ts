@@ -173,11 +173,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
   } catch (err) {
     if (err instanceof UsageError || err instanceof InvalidArgumentError) {
-      io.stderr(`readings: ${err.message} (see --help)\n`);
+      io.stderr(`readings: ${oneLine(err.message)} (see --help)\n`);
       return 2;
     }
     const e = err as Error;
-    io.stderr(`readings: ${e?.name ?? 'Error'}: ${describeFailure(e, endpoint)}\n`);
+    io.stderr(`readings: ${e?.name ?? 'Error'}: ${oneLine(describeFailure(e, endpoint))}\n`);
     return 1;
   } finally {
     client?.destroy();
@@ -271,6 +271,10 @@ function positiveInteger(text: string, name: string): number {
   if (!/^[1-9]\d{0,5}$/.test(text))
     throw new UsageError(`${name} must be a whole number from 1 to 999999, got ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function describeFailure(err: Error, endpoint: string | undefined): string {
