@@ -18,6 +18,8 @@ import {
   type TestKinesis,
 } from './harness';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { pairAcks } from './ack-pairs';
+import { observePutRecords } from './kinesis-fault';
 
 jest.setTimeout(60_000);
 
@@ -47,27 +49,47 @@ describe('backpressure and MQTT 5', () => {
   }
 
   it('keeps within its bound across keepalive timeouts while Kinesis is away, then catches up', async () => {
-    // GIVEN a bridge bounded to 30 messages with a 1 s keepalive, and Kinesis unreachable
-    bridge = await start({ BRIDGE_MAX_PENDING_MESSAGES: '30', MQTT_KEEPALIVE_SECONDS: '1' });
-    await waitUntil(() => bridge!.status().subscribed, 10_000, 'subscribed');
-    kinesisProxy.down();
-    // WHEN 1,000 messages wait at the broker for 5 s (the stalled pipeline cannot read PINGRESP: reconnects follow)
-    await publishAll(broker.url, numbered(1000));
-    let maxPending = 0;
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      maxPending = Math.max(maxPending, bridge.status().pending);
-      await sleep(50);
+    // GIVEN a bridge bounded to 30 messages with a 1 s keepalive, behind a packet-recording proxy, Kinesis unreachable
+    const mqttProxy = await startTcpProxy(broker.port, { tapMqtt: true });
+    try {
+      const client = kinesisClientFor(endpoint);
+      const { writtenAt } = observePutRecords(client);
+      bridge = await startInProcessBridge(
+        bridgeEnv(`mqtt://127.0.0.1:${mqttProxy.port}`, endpoint, {
+          BRIDGE_MAX_PENDING_MESSAGES: '30',
+          MQTT_KEEPALIVE_SECONDS: '1',
+        }),
+        { kinesisClient: client },
+      );
+      await waitUntil(() => bridge!.status().subscribed, 10_000, 'subscribed');
+      kinesisProxy.down();
+      // WHEN 1,000 messages wait at the broker for 5 s (the held pipeline cannot read PINGRESP: reconnects follow)
+      await publishAll(broker.url, numbered(1000));
+      let maxPending = 0;
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline) {
+        maxPending = Math.max(maxPending, bridge.status().pending);
+        await sleep(50);
+      }
+      // THEN the bound held through the reconnects and nothing was acknowledged
+      const during = bridge.status();
+      expect(during.reconnects).toBeGreaterThanOrEqual(1);
+      expect(maxPending).toBeLessThanOrEqual(30);
+      expect(during.acked).toBe(0);
+      // WHEN Kinesis comes back THEN everything arrives and the window empties
+      kinesisProxy.up();
+      await waitUntil(async () => numbersIn(await kinesis.readAll()).size === 1000, 40_000, 'all 1,000 in Kinesis');
+      await waitUntil(() => bridge!.status().pending === 0, 20_000, 'nothing pending');
+      // AND the messages of closed connections were written but never acknowledged (their ids died with them);
+      // every PUBACK answers a PUBLISH of its own connection, after that message's record was written
+      expect(bridge.status().notAcked).toBeGreaterThan(0);
+      await sleep(200);
+      for (const p of pairAcks(mqttProxy.packets)) expect(writtenAt.get(p.n)!).toBeLessThan(p.ackSeq);
+    } finally {
+      await bridge?.stop();
+      bridge = undefined;
+      await mqttProxy.stop();
     }
-    // THEN the bound held through the reconnects and nothing was acknowledged
-    const during = bridge.status();
-    expect(during.reconnects).toBeGreaterThanOrEqual(1);
-    expect(maxPending).toBeLessThanOrEqual(30);
-    expect(during.acked).toBe(0);
-    // WHEN Kinesis comes back THEN everything arrives and the window empties
-    kinesisProxy.up();
-    await waitUntil(async () => numbersIn(await kinesis.readAll()).size === 1000, 40_000, 'all 1,000 in Kinesis');
-    await waitUntil(() => bridge!.status().pending === 0, 20_000, 'nothing pending');
   });
 
   it('with MQTT 5, the broker sends no more than the receive maximum while nothing is acknowledged', async () => {
