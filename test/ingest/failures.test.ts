@@ -34,7 +34,8 @@ import {
 import { silentLogger, silentMetrics } from './support/quiet';
 import { eventOf, sequenceNumbers, StreamFixture, v2Payload } from './support/stream-events';
 
-const NOW = new Date('2026-01-01T00:00:05.000Z');
+// Far ahead of the real clock: DynamoDB Local's TTL really deletes quarantine items whose expiresAt has passed.
+const NOW = new Date('2100-01-01T00:00:05.000Z');
 
 let dynamo: LocalDynamo;
 let config: IngestConfig;

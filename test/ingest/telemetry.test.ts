@@ -29,7 +29,8 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  config = await freshTables(dynamo.client);
+  // a long retention: the test clock is in the past, and DynamoDB Local's TTL really deletes expired items
+  config = await freshTables(dynamo.client, 36500);
 });
 
 /** Runs `fn` and returns the JSON lines it wrote to stdout and stderr (Powertools writes warnings to stderr). */
