@@ -253,7 +253,12 @@ async function run(settings: RunSettings): Promise<number> {
   const tty = !settings.json && process.stdout.isTTY === true;
   const out = (text: string) => process.stdout.write(text);
   // With --json, stdout carries the JSON summary only.
-  const info = (line: string) => (settings.json ? process.stderr.write(`${line}\n`) : out(`${line}\n`));
+  const block = new BlockWriter(out);
+  const info = (line: string) => {
+    if (settings.json) process.stderr.write(`${line}\n`);
+    else if (tty) block.above(line);
+    else out(`${line}\n`);
+  };
   let interrupted: string | undefined;
   let forced = false;
   let wake: () => void = () => undefined;
@@ -325,6 +330,7 @@ interface DriveContext {
   readonly info: (line: string) => void;
   readonly out: (text: string) => void;
   readonly tty: boolean;
+  readonly block: BlockWriter;
   readonly startedAt: number;
   readonly stopRequested: Promise<void>;
   readonly state: () => { interrupted?: string; forced: boolean };
@@ -358,7 +364,7 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
   // Live status
   let phase = 'running';
   let bridgeStatus: BridgeStatusView | undefined;
-  const block = new BlockWriter(out);
+  const { block } = ctx;
   const snapshot = (): StatusSnapshot => {
     const o = p.ingest.outcomes();
     const s = p.poller.stats();
@@ -484,7 +490,7 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
     ports,
     logs: p.logFiles,
   };
-  if (settings.json) out(`${JSON.stringify(summary, null, 2)}\n`);
+  if (settings.json) out(`${JSON.stringify(summary)}\n`);
   else out(renderSummary(summary, !!books));
   if (settings.keep && !ctx.state().interrupted) {
     info(

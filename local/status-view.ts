@@ -87,20 +87,24 @@ export function renderLine(s: StatusSnapshot): string {
 
 /** Draws a block in place on a terminal: each call overwrites the previous block. */
 export class BlockWriter {
-  private lines = 0;
+  private last: readonly string[] = [];
 
   constructor(private readonly write: (text: string) => void) {}
 
   /** Replaces the previous block with `lines`. */
   draw(lines: readonly string[]): void {
-    // Cursor up to the block's first line, clear to the end of the screen, write the new block.
-    const up = this.lines > 0 ? `\x1b[${this.lines}F\x1b[0J` : '';
-    this.write(`${up}${lines.join('\n')}\n`);
-    this.lines = lines.length;
+    this.write(`${this.erase()}${lines.join('\n')}\n`);
+    this.last = lines;
   }
 
-  /** Forgets the block (the next draw starts below it). */
-  release(): void {
-    this.lines = 0;
+  /** Prints a line above the block (a log line while the status shows), then the block again. */
+  above(line: string): void {
+    if (this.last.length === 0) return this.write(`${line}\n`);
+    this.write(`${this.erase()}${line}\n${this.last.join('\n')}\n`);
+  }
+
+  // Cursor up to the block's first line and clear to the end of the screen.
+  private erase(): string {
+    return this.last.length > 0 ? `\x1b[${this.last.length}F\x1b[0J` : '';
   }
 }

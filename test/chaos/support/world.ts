@@ -109,6 +109,26 @@ export interface World {
   readonly pollerEvents: string[];
 }
 
+/** DynamoDB Local with the two tables, alone (for the handler-only scenario). */
+export async function startTables(id: string): Promise<{
+  readonly client: DynamoDBClient;
+  readonly direct: DynamoDBClient;
+  readonly proxy: HttpFaultProxy;
+}> {
+  const ddb = track(`${id} dynamodb local`, await startDynamoDbLocal());
+  const proxy = track(`${id} dynamodb proxy`, await startHttpFaultProxy(ddb.port));
+  const client = localDynamoDbClient(proxy.endpoint);
+  const direct = localDynamoDbClient(ddb.endpoint);
+  track('dynamodb clients', {
+    stop: () => {
+      client.destroy();
+      direct.destroy();
+    },
+  });
+  await createTables(direct, TABLES);
+  return { client, direct, proxy };
+}
+
 /** A password that is unique and easy to grep for. */
 export function newPassword(): string {
   return `chaos-pw-${randomBytes(12).toString('hex')}`;
