@@ -316,6 +316,7 @@ async function run(settings: RunSettings): Promise<number> {
       info,
       out,
       tty,
+      block,
       startedAt,
       stopRequested,
       state: () => ({ interrupted, forced }),

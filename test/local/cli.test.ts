@@ -99,5 +99,7 @@ describe('the live status', () => {
     block.draw(['a', 'b']);
     block.draw(['c']);
     expect(written).toEqual(['a\nb\n', '\x1b[2F\x1b[0Jc\n']);
+    block.above('log line');
+    expect(written[2]).toBe('\x1b[1F\x1b[0Jlog line\nc\n');
   });
 });
