@@ -60,7 +60,7 @@ const quietMetrics = new Metrics({ namespace: 'MeterReadings', serviceName: 'ing
 export interface WorldOptions {
   /** Scenario id: names logs. */
   readonly id: string;
-  /** Shards of the stream. @default 2 */
+  /** Shards of the stream (an on-demand stream starts with 4). @default 4 */
   readonly shards?: number;
   /** Extra mosquitto options (TLS, limits). */
   readonly mosquitto?: Partial<MosquittoOptions>;
@@ -172,7 +172,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const kinesisProxy = track('kinesis proxy', await startTcpProxy({ targetPort: kinesis.port }));
   const kinesisClient = localKinesisClient(kinesis.endpoint);
   track('kinesis client', { stop: () => kinesisClient.destroy() });
-  await kinesisClient.send(new CreateStreamCommand({ StreamName: STREAM_NAME, ShardCount: options.shards ?? 2 }));
+  await kinesisClient.send(new CreateStreamCommand({ StreamName: STREAM_NAME, ShardCount: options.shards ?? 4 }));
   for (let i = 0; i < 100; i++) {
     const s = await kinesisClient.send(new DescribeStreamSummaryCommand({ StreamName: STREAM_NAME }));
     if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
