@@ -273,7 +273,9 @@ export function audit(input: AuditInput): AuditResult {
   const duplicates = input.ingest?.duplicates ?? derivedDuplicates ?? 0;
   const deliveries = input.poller?.recordsProcessed;
   const redeliveries =
-    deliveries !== undefined ? deliveries - books.published : Math.max(0, duplicates - books.duplicatesPublished);
+    deliveries !== undefined
+      ? Math.max(0, deliveries - books.published)
+      : Math.max(0, duplicates - books.duplicatesPublished);
   check(
     input.allowRedeliveries ? 'duplicates >= duplicates published' : 'duplicates == duplicates published',
     input.allowRedeliveries ? duplicates >= books.duplicatesPublished : duplicates === books.duplicatesPublished,

@@ -151,6 +151,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       if (e.kind === 'on-failure')
         log(`poller: gave up on ${e.record.batchSize} records of ${e.record.shardId}: ${e.record.error}`);
       else if (e.kind === 'read-error') log(`poller: reading ${e.shardId} failed: ${e.error.message}`);
+      else if (e.kind === 'batch-failed' && (e.attempt === 1 || e.attempt % 5 === 0)) {
+        log(`poller: batch of ${e.batchSize} on ${e.shardId} failed (attempt ${e.attempt}): ${e.error?.message ?? ''}`);
+      }
     };
     const poller = await startStreamPoller({
       client: kinesisClient,

@@ -409,7 +409,17 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
     : settings.durationMillis !== undefined
       ? sleep(settings.durationMillis)
       : new Promise<void>(() => undefined);
-  await Promise.race([limit, stopRequested]);
+  // A bridge that exits by itself ends the run: what it did not take stays at the broker, and the books say so.
+  let bridgeExit: number | string | undefined;
+  const bridge = p.bridge();
+  const bridgeExited = bridge
+    ? bridge.exited.then((code) => {
+        if (phase === 'stopping') return;
+        bridgeExit = code;
+        info(`the bridge exited by itself (${String(code)}); see ${p.logFiles.bridge}`);
+      })
+    : new Promise<void>(() => undefined);
+  await Promise.race([limit, stopRequested, bridgeExited]);
   phase = 'draining';
   const books = simulator ? await simulator.stop() : undefined;
   const publishSeconds = (Date.now() - publishStarted) / 1000;
@@ -427,7 +437,7 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
       await p.poller.waitUntilCaughtUp(Math.max(0, drainDeadline - Date.now()));
       break;
     }
-    if (Date.now() > drainDeadline || ctx.state().forced) {
+    if (Date.now() > drainDeadline || ctx.state().forced || bridgeExit !== undefined) {
       info(`drain: not everything arrived within the drain timeout (bridge ${JSON.stringify(b ?? 'no status')})`);
       break;
     }
