@@ -141,7 +141,8 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<BenchOutput> {
       ? undefined
       : await pacedRun(ctx, pipeline, rowAt, {
           rate: LOW_RATE,
-          warmupMillis: 5_000,
+          // long enough for every series' first sight (the registry write) and DynamoDB Local's JIT
+          warmupMillis: 15_000,
           measureMillis: 30_000,
           offsetIntervals: 1000,
           drainMillis: 30_000,

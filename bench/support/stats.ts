@@ -55,3 +55,17 @@ export function ratePerSecond(count: number, millis: number): number {
 export function ratio(value: number, reference: number): number {
   return Number.isFinite(reference) && reference !== 0 ? value / reference : NaN;
 }
+
+/**
+ * The round whose subject/reference ratio is the median (the lower middle one for an even count): its index and
+ * both values. Pairing within a round keeps what was measured back to back together when a shared machine drifts
+ * between rounds. Undefined when there is no round.
+ */
+export function medianRound(
+  subject: readonly number[],
+  reference: readonly number[],
+): { readonly index: number; readonly value: number; readonly reference: number } | undefined {
+  const rounds = subject.map((value, index) => ({ index, value, reference: reference[index] ?? NaN }));
+  const sorted = rounds.sort((a, b) => ratio(a.value, a.reference) - ratio(b.value, b.reference));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}

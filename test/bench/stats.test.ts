@@ -1,4 +1,4 @@
-import { median, percentile, ratePerSecond, ratio, summarize } from '../../bench/support/stats';
+import { median, medianRound, percentile, ratePerSecond, ratio, summarize } from '../../bench/support/stats';
 import { makeFigure, meets, shortfall, type Target } from '../../bench/support/figures';
 import { parseProcStatus } from '../../bench/support/proc-status';
 import { markdownTable, textTable } from '../../bench/support/table';
@@ -142,5 +142,20 @@ describe('parseProcStatus', () => {
 
   it('fails when a line is missing', () => {
     expect(() => parseProcStatus('Name:\tnode\n')).toThrow(/VmRSS|VmHWM/);
+  });
+});
+
+describe('medianRound', () => {
+  it.each([
+    [[100], [200], { index: 0, value: 100, reference: 200 }],
+    [[134, 107, 46], [100, 100, 100], { index: 1, value: 107, reference: 100 }],
+    [[50, 90, 10, 40], [100, 100, 100, 100], { index: 3, value: 40, reference: 100 }],
+    [[30, 60, 90], [10, 100, 100], { index: 2, value: 90, reference: 100 }],
+  ])('GIVEN subject %p and reference %p THEN the median-ratio round is %p', (subject, reference, expected) => {
+    expect(medianRound(subject, reference)).toEqual(expected);
+  });
+
+  it('is undefined without rounds', () => {
+    expect(medianRound([], [])).toBeUndefined();
   });
 });
