@@ -323,6 +323,10 @@ async function run(settings: RunSettings): Promise<number> {
     });
   } catch (err) {
     await p.kill();
+    if (forced) {
+      info('stopped at once; the books were not checked');
+      return 130;
+    }
     throw err;
   }
 }
@@ -550,8 +554,13 @@ function supervise(argv: readonly string[]): void {
     detached: true,
     env: { ...process.env, [SUPERVISED]: '1' },
   });
+  // One Ctrl-C in a terminal reaches this process more than once (from the terminal, and relayed by npm and tsx);
+  // the runner must see it once, or it takes it for the second Ctrl-C that stops everything at once.
+  let lastForwarded = 0;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
+      if (Date.now() - lastForwarded < 1000) return;
+      lastForwarded = Date.now();
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     });
   }
