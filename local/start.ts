@@ -19,7 +19,7 @@ import { FEED_FLAGS, FEED_FLAGS_HELP, feedFromFlags, numberFlag, parseFlags, por
 import { startLocalPipeline, type LocalPipeline } from './pipeline';
 import { assertJavaInstalled } from './services/dynamodb-local';
 import { MissingToolError } from './services/missing-tool-error';
-import { feedFilter, feedOptions } from './simulator/feed';
+import { feedFilter, feedOptions, feedTopicShapes, filterMatches } from './simulator/feed';
 import { startSimulator, type Simulator } from './simulator/publisher';
 import { BlockWriter, renderBlock, renderLine, type StatusSnapshot } from './status-view';
 import { STREAM_POLLER_DEFAULTS } from './stream-poller';
@@ -162,6 +162,14 @@ export function settingsFromArgs(argv: readonly string[]): RunSettings | 'help' 
     .map((t) => t.trim())
     .filter((t) => t !== '');
   if (topics.length === 0) throw new UsageError('--topics must name at least one subscription filter');
+  if (simulate) {
+    const unmatched = feedTopicShapes(feedOptions(feed)).filter((t) => !topics.some((f) => filterMatches(f, t)));
+    if (unmatched.length > 0) {
+      throw new UsageError(
+        `--topics ${JSON.stringify(topics.join(','))} does not receive the simulator's topic ${JSON.stringify(unmatched[0])}, so the books could not balance: use ${feedFilter({ customerId })}`,
+      );
+    }
+  }
   const maxRetries = numberFlag(values, 'max-retries', { integer: true, min: -1, max: 1_000_000 });
   const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1, max: 10_000 });
   const batchingWindow = numberFlag(values, 'batching-window', { integer: true, min: 0, max: 300_000 });

@@ -86,6 +86,37 @@ export function feedFilter(options: Pick<FeedOptions, 'customerId'>): string {
   return `meters/outbound/${options.customerId}/#`;
 }
 
+/**
+ * One topic of each shape the feed publishes on: a reading's, and (when malformed messages are sent) the `bad-topic`
+ * shapes. A bridge must subscribe to filters that match them all, or the books cannot balance.
+ */
+export function feedTopicShapes(
+  options: Pick<FeedOptions, 'customerId' | 'subscriptionId' | 'malformedShare'>,
+): string[] {
+  const base = `meters/outbound/${options.customerId}`;
+  const reading = `${base}/${options.subscriptionId}/${meterId(0)}`;
+  if (options.malformedShare === 0) return [reading];
+  return [
+    reading,
+    `${reading}/extra`,
+    `${base}//${meterId(0)}`,
+    `${base}/${options.subscriptionId}`,
+    `${base}/${options.subscriptionId}/`,
+  ];
+}
+
+/** True when an MQTT subscription filter matches a topic (`+` one level, `#` the rest, the parent included). */
+export function filterMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
 /** Checks options and returns them complete, or throws with what was received and what is allowed. */
 export function feedOptions(partial: Partial<FeedOptions> = {}): FeedOptions {
   const o: FeedOptions = { ...FEED_DEFAULTS, ...partial };

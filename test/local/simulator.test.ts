@@ -1,6 +1,6 @@
 import { decodeReading, REJECTION_REASONS } from '../../core';
 import { FeedBooks, malformedKey, readingKey } from '../../local/simulator/books';
-import { FeedPlan, type FeedMessage } from '../../local/simulator/feed';
+import { feedTopicShapes, filterMatches, FeedPlan, type FeedMessage } from '../../local/simulator/feed';
 import { MALFORMED_REASONS } from '../../local/simulator/malformed';
 
 const take = (plan: FeedPlan, n: number): FeedMessage[] => Array.from({ length: n }, () => plan.next());
@@ -109,5 +109,28 @@ describe('the feed simulator', () => {
     expect(() => new FeedPlan({ meters: 0 })).toThrow('meters must be an integer from 1 to 1000000, got 0');
     expect(() => new FeedPlan({ duplicateShare: 2 })).toThrow('duplicateShare must be from 0 to 1, got 2');
     expect(() => new FeedPlan({ registers: [2, 2] })).toThrow('registers must differ');
+  });
+});
+
+describe('the topics the feed needs', () => {
+  it.each([
+    ['meters/outbound/demo/#', 'meters/outbound/demo/sub-1/m-00001/extra', true],
+    ['meters/outbound/demo/#', 'meters/outbound/demo/sub-1', true],
+    ['meters/outbound/demo/+/+', 'meters/outbound/demo/sub-1/m-00001', true],
+    ['meters/outbound/demo/+/+', 'meters/outbound/demo/sub-1/m-00001/extra', false],
+    ['meters/outbound/demo/+/+', 'meters/outbound/demo//m-00001', true],
+    ['meters/outbound/other/#', 'meters/outbound/demo/sub-1/m-00001', false],
+  ])('filter %s matches %s: %s', (filter, topic, matches) => {
+    expect(filterMatches(filter, topic)).toBe(matches);
+  });
+
+  it('names one topic of each shape the feed publishes on, malformed ones included', () => {
+    // GIVEN a long feed
+    const options = { customerId: 'demo', subscriptionId: 'sub-1', malformedShare: 0.5 };
+    const shapes = feedTopicShapes(options);
+    const shapeOf = (t: string) => t.replace(/m-\d{5}/, 'M');
+    // THEN every topic it publishes on has one of the shapes
+    const published = new Set(take(new FeedPlan({ ...options, seed: 2 }), 3000).map((m) => shapeOf(m.topic)));
+    expect([...published].sort()).toEqual([...new Set(shapes.map(shapeOf))].sort());
   });
 });
