@@ -14,7 +14,7 @@ import { drainWithBridge, writeWithSinkAlone } from './support/bridge-in-process
 import type { BenchContext, BenchOutput } from './support/context';
 import { makeFigure } from './support/figures';
 import { createBenchStream, localKinesisClient, startKinesisProcess } from './support/kinesis';
-import { benchMessage } from './support/messages';
+import { benchMessage, customerOf } from './support/messages';
 import { startMosquitto } from './support/mosquitto';
 import { median, medianRound, ratePerSecond } from './support/stats';
 
@@ -37,22 +37,26 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
   try {
     for (let round = 1; round <= rounds; round++) {
       const tag = `${process.pid}-${round}`;
-      ctx.log(`bridge-overhead round ${round}/${rounds}: reference A (bare MQTT.js), ${count} messages`);
-      await prepareBacklog(mosquitto.url, `bench-a-${tag}`, count);
+      // every backlog first, so that the drains compared with each other run back to back
+      ctx.log(`bridge-overhead round ${round}/${rounds}: three backlogs of ${count} messages`);
+      for (const who of ['a', 'i', 'k']) await prepareBacklog(mosquitto.url, `bench-${who}-${tag}`, count);
+      ctx.log(`bridge-overhead round ${round}/${rounds}: reference A (bare MQTT.js)`);
       const a = await drainWithBareClient(mosquitto.url, `bench-a-${tag}`, count, timeout);
       rates.a.push(ratePerSecond(count, a.fromFirstMessage));
       fromConnect.a.push(ratePerSecond(count, a.fromConnect));
 
       ctx.log(`bridge-overhead round ${round}/${rounds}: bridge, instant sink`);
-      await prepareBacklog(mosquitto.url, `bench-i-${tag}`, count);
       const instant = await drainWithBridge(mosquitto.url, `bench-i-${tag}`, count, { kind: 'instant' }, timeout);
       rates.instant.push(ratePerSecond(count, instant.fromFirstMessage));
       fromConnect.instant.push(ratePerSecond(count, instant.millis));
 
       ctx.log(`bridge-overhead round ${round}/${rounds}: bridge, Kinesis sink (kinesalite)`);
-      await prepareBacklog(mosquitto.url, `bench-k-${tag}`, count);
       const sizes: number[] = [];
       const stream = await createBenchStream(admin);
+      const receivedAt = new Date();
+      const records = Array.from({ length: count }, (_, i) =>
+        encodeStreamRecord({ ...benchMessage(i, 1000, 0, customerOf(`bench-k-${tag}`)), receivedAt }),
+      );
       const viaKinesis = await drainWithBridge(
         mosquitto.url,
         `bench-k-${tag}`,
@@ -70,8 +74,6 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
       batchSizes.push(...sizes);
 
       ctx.log(`bridge-overhead round ${round}/${rounds}: reference B (Kinesis sink alone, ${sizes.length} batches)`);
-      const receivedAt = new Date();
-      const records = Array.from({ length: count }, (_, i) => encodeStreamRecord({ ...benchMessage(i), receivedAt }));
       const streamB = await createBenchStream(admin);
       const bMillis = await writeWithSinkAlone(streamB, records, sizes, (ms) => callMillis.b.push(ms));
       rates.b.push(ratePerSecond(count, bMillis));

@@ -16,7 +16,7 @@ import { bundleBridge, startBundledBridge } from './support/bundled-bridge';
 import type { BenchContext, BenchOutput } from './support/context';
 import { makeFigure } from './support/figures';
 import { createBenchStream, localKinesisClient, startKinesisProcess } from './support/kinesis';
-import { BENCH_FILTER } from './support/messages';
+import { customerOf, filterFor } from './support/messages';
 import { startMosquitto } from './support/mosquitto';
 import { readProcStatus, type ProcMemory } from './support/proc-status';
 
@@ -54,7 +54,7 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchOutput> {
   const bridgeOptions = (clientId: string) => ({
     mqttUrl: mosquitto.url,
     clientId,
-    topics: [BENCH_FILTER],
+    topics: [filterFor(customerOf(clientId))],
     streamName: STREAM,
     kinesisEndpoint: `http://127.0.0.1:${kinesisPort}`,
     region: 'us-east-1',

@@ -1,9 +1,10 @@
 /**
- * A backlog waiting at the broker: a persistent session (clean session off) subscribed at QoS 1, offline while N
- * messages are published to it, so that whoever connects next with its client id is handed all N at once.
+ * A backlog waiting at the broker: a persistent session (clean session off) subscribed at QoS 1 to its own customer's
+ * topics (see `customerOf`), offline while N messages are published to it, so that whoever connects next with its
+ * client id is handed all N at once, and no other session receives them.
  */
 import mqtt from 'mqtt';
-import { BENCH_FILTER, benchMessage, type BenchMessage } from './messages';
+import { BENCH_FILTER, benchMessage, customerOf, filterFor, type BenchMessage } from './messages';
 
 /** Creates (or resumes) the persistent session of `clientId`, subscribed at QoS 1, and leaves it offline. */
 export async function createSession(url: string, clientId: string, filter = BENCH_FILTER): Promise<void> {
@@ -36,13 +37,9 @@ export async function publishMessages(
   await client.endAsync();
 }
 
-/** A persistent session of `clientId` holding `count` queued messages. */
-export async function prepareBacklog(
-  url: string,
-  clientId: string,
-  count: number,
-  message?: (i: number) => BenchMessage,
-): Promise<void> {
-  await createSession(url, clientId);
-  await publishMessages(url, count, message);
+/** A persistent session of `clientId` holding `count` queued messages of its own customer. */
+export async function prepareBacklog(url: string, clientId: string, count: number): Promise<void> {
+  const customer = customerOf(clientId);
+  await createSession(url, clientId, filterFor(customer));
+  await publishMessages(url, count, (i) => benchMessage(i, 1000, 0, customer));
 }

@@ -10,7 +10,7 @@ import { loadConfig } from '../../bridge/src/config';
 import { staticCredentials } from '../../bridge/src/credentials';
 import { createKinesisClient, KinesisSink, type RecordSink } from '../../bridge/src/kinesis-sink';
 import { silentLogger } from '../../bridge/src/logger';
-import { BENCH_FILTER } from './messages';
+import { customerOf, filterFor } from './messages';
 
 /** Where the bridge's records go. */
 export type SinkChoice =
@@ -32,7 +32,7 @@ export function bridgeEnv(url: string, clientId: string, streamName: string, ext
   return {
     MQTT_URL: url,
     MQTT_CLIENT_ID: clientId,
-    MQTT_TOPICS: BENCH_FILTER,
+    MQTT_TOPICS: filterFor(customerOf(clientId)),
     KINESIS_STREAM_NAME: streamName,
     HEALTH_PORT: '0',
     LOG_LEVEL: 'ERROR',

@@ -10,11 +10,24 @@ export interface BenchMessage {
   readonly payload: Buffer;
 }
 
-/** The customer every benchmark message belongs to. */
+/** The customer benchmark messages belong to unless told otherwise. */
 export const BENCH_CUSTOMER = 'bench';
 
-/** The subscription filter that covers every benchmark message. */
-export const BENCH_FILTER = `meters/outbound/${BENCH_CUSTOMER}/#`;
+/** The subscription filter of one customer's messages. */
+export function filterFor(customer: string): string {
+  return `meters/outbound/${customer}/#`;
+}
+
+/** The subscription filter that covers every message of {@link BENCH_CUSTOMER}. */
+export const BENCH_FILTER = filterFor(BENCH_CUSTOMER);
+
+/**
+ * The customer of a backlog session: the client id itself, so that each persistent session subscribes to its own
+ * customer's topics and no publish for one session is queued for another.
+ */
+export function customerOf(clientId: string): string {
+  return clientId;
+}
 
 const BASE_TIME = Date.UTC(2026, 0, 1);
 const INTERVAL_MS = 15 * 60 * 1000;
@@ -25,9 +38,9 @@ export function readingTimeOf(i: number, meters: number, offsetIntervals = 0): s
 }
 
 /** The `i`-th message of a fleet of `meters` meters (`offsetIntervals` shifts every reading time). */
-export function benchMessage(i: number, meters = 1000, offsetIntervals = 0): BenchMessage {
+export function benchMessage(i: number, meters = 1000, offsetIntervals = 0, customer = BENCH_CUSTOMER): BenchMessage {
   const meter = `m${String(i % meters).padStart(6, '0')}`;
-  const topic = `meters/outbound/${BENCH_CUSTOMER}/s1/${meter}`;
+  const topic = `meters/outbound/${customer}/s1/${meter}`;
   const end = readingTimeOf(i, meters, offsetIntervals);
   const v1 = i % 2 === 0;
   const body = v1
