@@ -282,7 +282,8 @@ async function run(settings: RunSettings): Promise<number> {
     if (!forced) {
       forced = true;
       info(`${signal} again: stopping everything now`);
-      void (running.pipeline?.kill() ?? Promise.resolve()).finally(() => process.exit(130));
+      // While starting, the pipeline is stopped as soon as its start returns (below), so nothing is left behind.
+      if (running.pipeline) void running.pipeline.kill().finally(() => process.exit(130));
     }
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
@@ -319,6 +320,10 @@ async function run(settings: RunSettings): Promise<number> {
     log: info,
   });
   running.pipeline = p;
+  if (forced) {
+    await p.kill();
+    return 130;
+  }
   try {
     return await drive(settings, p, {
       info,
