@@ -72,9 +72,8 @@ export const EXPLANATIONS: Record<string, (r: BenchResults) => string> = {
   'bridge.kinesis-sink': () =>
     'both sides are the same `KinesisSink` against the same kinesalite; the bridge adds MQTT, the stream record and ' +
     'the PUBACKs in the same event loop, and mosquitto on the same two shared cores while kinesalite (CPU-bound) ' +
-    'answers. The per-round ratios in the note and the PutRecords call times show how much of the gap is the machine ' +
-    '(calls slower while the bridge and the broker also run) rather than the bridge; quick runs of the same code ' +
-    'measured anywhere from 65% to 99%',
+    'answers. The per-round ratios and the PutRecords call times in the note show how much of the gap is the machine ' +
+    '(calls slower while the bridge and the broker also run) rather than the bridge',
   'window.bridge-w100-l20': (r) => {
     const f = r.figures.find((x) => x.id === 'window.bridge-w100-l20');
     const cycle = f && f.value > 0 ? (100 / f.value) * 1000 : NaN;
@@ -111,9 +110,9 @@ export const EXPLANATIONS: Record<string, (r: BenchResults) => string> = {
 const INGEST_NOISE =
   "the handler's writes are the bare loop's writes (same items, same condition, one request each, as the request " +
   'counts show); on top it decodes, groups by series and counts metrics, which was not timed apart. The per-round ' +
-  'ratios in the note, and the same case across runs, move by tens of percent (DynamoDB Local is a JVM sharing two ' +
-  'cores with everything else; quick runs of the same code gave 73% to 112% for one case), so a miss of a few ' +
-  'percent is within the noise of this machine, not an established cost';
+  'ratios in the note, and the same case across runs of this bench, move by tens of percent (DynamoDB Local is a JVM ' +
+  'sharing two cores with everything else), so a miss of a few percent is within the noise of this machine, not an ' +
+  'established cost';
 
 /** The Markdown of `docs/performance.md`. */
 export function performanceMarkdown(
