@@ -47,7 +47,18 @@ export interface MqttWireCounts {
 export interface MqttTap {
   readonly counts: MqttWireCounts;
   /** Pass to {@link startTcpProxy} as `tap`. */
-  readonly tap: (connectionNumber: number) => ConnectionTap;
+  readonly tap: (connectionNumber: number, close: () => void) => ConnectionTap;
+  /** Connections closed by the tap after a SUBACK for a filter outside the grant (see `kickOutside`). */
+  readonly kicks: number;
+}
+
+/** Options of {@link createMqttTap}. */
+export interface MqttTapOptions {
+  /**
+   * Play the provider's broker, which kicks a client that subscribes outside the customer it was granted: close the
+   * connection right after the SUBACK of a SUBSCRIBE whose filter does not start with this prefix. @default - never
+   */
+  readonly kickOutside?: string;
 }
 
 /** Splits a byte stream into MQTT packets, calling `onPacket(type, flags, body)` for each. */
@@ -79,7 +90,8 @@ export function mqttPacketSplitter(onPacket: (type: number, flags: number, body:
 }
 
 /** Creates a tap that counts MQTT packets between a client (the bridge) and a broker. */
-export function createMqttTap(): MqttTap {
+export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
+  let kicks = 0;
   const counts: MqttWireCounts = {
     connects: 0,
     connacks: {},
@@ -95,7 +107,8 @@ export function createMqttTap(): MqttTap {
     disconnects: 0,
     lastPubackAt: 0,
   };
-  const tap = (): ConnectionTap => {
+  const tap = (_n: number, close: () => void): ConnectionTap => {
+    let foreignFilter = false;
     // Packet ids of QoS 1 PUBLISHes on this connection not yet acknowledged, in arrival order.
     const awaiting: number[] = [];
     const awaitingSet = new Set<number>();
@@ -115,12 +128,26 @@ export function createMqttTap(): MqttTap {
           }
         } else if (type === SUBACK) {
           for (const code of body.subarray(2)) counts.subackCodes.push(code);
+          if (foreignFilter) {
+            kicks += 1;
+            close();
+          }
         }
       }),
       fromClient: mqttPacketSplitter((type, _flags, body) => {
         if (type === CONNECT) counts.connects += 1;
-        else if (type === SUBSCRIBE) counts.subscribes += 1;
-        else if (type === UNSUBSCRIBE) counts.unsubscribes += 1;
+        else if (type === SUBSCRIBE) {
+          counts.subscribes += 1;
+          if (options.kickOutside !== undefined) {
+            // Packet id, then (length, filter, options) triples (MQTT 3.1.1, 3.8.3).
+            for (let at = 2; at + 2 <= body.length;) {
+              const length = body.readUInt16BE(at);
+              const filter = body.subarray(at + 2, at + 2 + length).toString('utf8');
+              if (!filter.startsWith(options.kickOutside)) foreignFilter = true;
+              at += 3 + length;
+            }
+          }
+        } else if (type === UNSUBSCRIBE) counts.unsubscribes += 1;
         else if (type === DISCONNECT) counts.disconnects += 1;
         else if (type === PUBACK && body.length >= 2) {
           const id = body.readUInt16BE(0);
@@ -138,5 +165,11 @@ export function createMqttTap(): MqttTap {
       }),
     };
   };
-  return { counts, tap };
+  return {
+    counts,
+    tap,
+    get kicks() {
+      return kicks;
+    },
+  };
 }

@@ -89,4 +89,5 @@ export function seconds(ms: number): number {
   return Math.round(ms / 100) / 10;
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits `ms`; the timer does not keep the process alive (a race against it must not hold Jest open). */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -31,8 +31,11 @@ export interface TcpProxyOptions {
   readonly targetPort: number;
   /** @default - a free port */
   readonly port?: number;
-  /** Called for each accepted connection in `pass` mode; returns the tap for it. @default - no tap */
-  readonly tap?: (connectionNumber: number) => ConnectionTap;
+  /**
+   * Called for each accepted connection in `pass` mode; returns the tap for it. `close` ends the connection (to play
+   * a broker that kicks a client). @default - no tap
+   */
+  readonly tap?: (connectionNumber: number, close: () => void) => ConnectionTap;
 }
 
 /** A running proxy. */
@@ -40,6 +43,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Connections accepted so far, in any mode. */
   readonly connections: number;
+  /** When each connection was accepted, epoch milliseconds. */
+  readonly connectionTimes: readonly number[];
   readonly mode: ProxyMode;
   /** Switches the mode; `refuse` and `blackhole` also cut or silence the open connections. */
   setMode(mode: ProxyMode): void;
@@ -57,6 +62,7 @@ interface Pair {
 export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy> {
   let mode: ProxyMode = 'pass';
   let connections = 0;
+  const connectionTimes: number[] = [];
   const pairs = new Set<Pair>();
   const held = new Set<Socket>();
 
@@ -68,6 +74,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
 
   const server: Server = createServer((client) => {
     connections += 1;
+    connectionTimes.push(Date.now());
     client.on('error', () => undefined);
     if (mode === 'refuse') {
       client.resetAndDestroy();
@@ -81,9 +88,9 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     }
     const pair: Pair = { client };
     pairs.add(pair);
-    const tap = options.tap?.(connections) ?? {};
     const upstream = connect(options.targetPort, '127.0.0.1');
     pair.server = upstream;
+    const tap = options.tap?.(connections, () => setImmediate(() => reset(pair))) ?? {};
     upstream.on('error', () => reset(pair));
     client.on('error', () => reset(pair));
     // Data is forwarded by hand, not piped, so a mode switch can silence a connection without closing it.
@@ -123,6 +130,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     get connections() {
       return connections;
     },
+    connectionTimes,
     get mode() {
       return mode;
     },
