@@ -69,6 +69,27 @@ describe('the chaos harness', () => {
     await publisher.endAsync();
   });
 
+  it('matches each PUBACK to the oldest PUBLISH with its id, also when the broker reuses an id still in flight', () => {
+    const tap = createMqttTap();
+    const conn = tap.tap(1, () => undefined);
+    const publish = (id: number, dup = false) =>
+      Buffer.from([dup ? 0x3a : 0x32, 6, 0, 1, 0x74, id >> 8, id & 0xff, 0x78]);
+    const puback = (id: number) => Buffer.from([0x40, 2, id >> 8, id & 0xff]);
+    // GIVEN id 7 sent twice for two messages, and id 8 redelivered with DUP while outstanding, split across chunks
+    const fromServer = Buffer.concat([publish(7), publish(8), publish(7), publish(8, true)]);
+    conn.fromServer!(fromServer.subarray(0, 5));
+    conn.fromServer!(fromServer.subarray(5));
+    // WHEN the client acknowledges 7, 8, 7, then 9 (never sent)
+    conn.fromClient!(Buffer.concat([puback(7), puback(8), puback(7), puback(9)]));
+    // THEN one reuse, one DUP, no PUBACK out of order, one unexpected
+    expect(tap.counts.publishesToBridge).toBe(4);
+    expect(tap.counts.dupPublishesToBridge).toBe(1);
+    expect(tap.counts.reusedPacketIds).toBe(1);
+    expect(tap.counts.pubacksFromBridge).toBe(4);
+    expect(tap.counts.outOfOrderPubacks).toBe(0);
+    expect(tap.counts.unexpectedPubacks).toBe(1);
+  });
+
   it('refuses and black-holes connections on demand, and passes again after', async () => {
     const target = createServer((_req, res) => res.end('ok'));
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));

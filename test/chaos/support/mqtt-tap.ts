@@ -29,8 +29,13 @@ export interface MqttWireCounts {
   dupPublishesToBridge: number;
   /** PUBACKs sent by the bridge to the broker. */
   pubacksFromBridge: number;
-  /** PUBACKs whose packet id the broker had not sent on that connection, or sent twice (a protocol error). */
+  /** PUBACKs whose packet id has no PUBLISH outstanding on that connection (a protocol error). */
   unexpectedPubacks: number;
+  /**
+   * New PUBLISHes (no DUP) carrying a packet id still unacknowledged on the connection: the broker reused an id in
+   * flight (mosquitto 2.0.11 does, when it sends a resumed session's backlog past 65,535 messages).
+   */
+  reusedPacketIds: number;
   /** PUBACKs sent out of the order in which the PUBLISHes arrived on the connection (MQTT 3.1.1, 4.6). */
   outOfOrderPubacks: number;
   subscribes: number;
@@ -100,6 +105,7 @@ export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
     dupPublishesToBridge: 0,
     pubacksFromBridge: 0,
     unexpectedPubacks: 0,
+    reusedPacketIds: 0,
     outOfOrderPubacks: 0,
     subscribes: 0,
     subackCodes: [],
@@ -109,9 +115,18 @@ export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
   };
   const tap = (_n: number, close: () => void): ConnectionTap => {
     let foreignFilter = false;
-    // Packet ids of QoS 1 PUBLISHes on this connection not yet acknowledged, in arrival order.
+    // Packet ids of QoS 1 PUBLISHes on this connection not yet acknowledged, in arrival order; an id can appear twice
+    // when the broker reuses one still in flight. Acknowledged entries become -1 until the head passes them.
     const awaiting: number[] = [];
-    const awaitingSet = new Set<number>();
+    let head = 0;
+    const outstanding = new Map<number, number>();
+    const advance = () => {
+      while (head < awaiting.length && awaiting[head] === -1) head++;
+      if (head > 4096 && head * 2 > awaiting.length) {
+        awaiting.splice(0, head);
+        head = 0;
+      }
+    };
     return {
       fromServer: mqttPacketSplitter((type, flags, body) => {
         if (type === CONNACK && body.length >= 2) {
@@ -122,8 +137,11 @@ export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
           const id = body.readUInt16BE(2 + topicLength);
           counts.publishesToBridge += 1;
           if ((flags & 8) !== 0) counts.dupPublishesToBridge += 1;
-          if (!awaitingSet.has(id)) {
-            awaitingSet.add(id);
+          const n = outstanding.get(id) ?? 0;
+          if (n > 0 && (flags & 8) === 0) counts.reusedPacketIds += 1;
+          // A redelivery (DUP) of an id still outstanding is the same message again: one PUBACK answers both.
+          if (n === 0 || (flags & 8) === 0) {
+            outstanding.set(id, n + 1);
             awaiting.push(id);
           }
         } else if (type === SUBACK) {
@@ -153,14 +171,17 @@ export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
           const id = body.readUInt16BE(0);
           counts.pubacksFromBridge += 1;
           counts.lastPubackAt = Date.now();
-          if (!awaitingSet.has(id)) {
+          const n = outstanding.get(id) ?? 0;
+          if (n === 0) {
             counts.unexpectedPubacks += 1;
             return;
           }
-          if (awaiting[0] !== id) counts.outOfOrderPubacks += 1;
-          awaitingSet.delete(id);
-          const at = awaiting.indexOf(id);
-          awaiting.splice(at, 1);
+          if (n === 1) outstanding.delete(id);
+          else outstanding.set(id, n - 1);
+          const at = awaiting.indexOf(id, head);
+          if (at !== head) counts.outOfOrderPubacks += 1;
+          awaiting[at] = -1;
+          advance();
         }
       }),
     };
