@@ -21,14 +21,16 @@ export interface BenchResults {
 /** How each benchmark measures, in words. */
 export const METHODS: Record<string, string> = {
   'bridge-overhead':
-    'A backlog of QoS 1 messages waits in a persistent session (clean session off) of a private mosquitto on ' +
-    'loopback; the subject connects with that client id and the clock runs from CONNECT to the last PUBACK (for the ' +
-    'bridge, its own `acked` counter). Reference A is a bare MQTT.js client that lets MQTT.js acknowledge on receipt. ' +
-    'The bridge is the real `Bridge` class built in process through its `BridgeDeps`: once with an in-memory sink that ' +
-    "accepts on the next turn of the event loop (`BridgeDeps.sink`, the bridge's own cost), once with its own " +
-    '`KinesisSink` and client against kinesalite running in a separate process. Reference B is that `KinesisSink` ' +
-    'alone, no MQTT, writing the same envelopes in the same batch sizes the bridge used (recorded from its PutRecords ' +
-    'calls). Each round drains a fresh backlog for every subject back to back; figures are medians over rounds.',
+    'Backlogs of QoS 1 messages wait in persistent sessions (clean session off) of a private mosquitto on loopback, ' +
+    "each session subscribed to its own customer's topics; a subject connects with its session's client id and the " +
+    'clock runs from the first message to the last acknowledgement (for the bridge, its own `acked` counter). ' +
+    'Reference A is a bare MQTT.js client that lets MQTT.js acknowledge on receipt. The bridge is the real `Bridge` ' +
+    'class built in process through its `BridgeDeps`: once with an in-memory sink that accepts on the next turn of the ' +
+    "event loop (`BridgeDeps.sink`, the bridge's own cost), once with its own `KinesisSink` and client against " +
+    'kinesalite running in a separate process. Reference B is that `KinesisSink` alone, no MQTT, writing the same ' +
+    'envelopes in the same batch sizes the bridge used (recorded from its PutRecords calls). Each round fills its ' +
+    'backlogs first, then drains them back to back; each row shows the round whose ratio is the median, with every ' +
+    "round's ratio in its note.",
   'ack-window':
     "The bridge's own `KinesisSink` on a stand-in client that accepts each PutRecords call after L ms; at most W " +
     'messages unacknowledged. The bound W / L is computed. W is held by the bridge (`BRIDGE_MAX_PENDING_MESSAGES`) ' +
@@ -49,7 +51,8 @@ export const METHODS: Record<string, string> = {
   memory:
     'The bridge as its own process (bundled with esbuild as the container image does), a backlog waiting in its ' +
     'session, and Kinesis down (its endpoint refuses connections): peak RSS is VmHWM from /proc/<pid>/status. Then ' +
-    'Kinesis comes back on the same port, the backlog drains, and RSS is read again at steady state under a live feed.',
+    'Kinesis comes back on the same port, the backlog drains, and RSS is read again. The RSS under a live feed of ' +
+    '1,000 msg/s is read at the end of the end-to-end run, on the bridge process the local runner starts (tsx).',
 };
 
 /** The bridge's CPU per message in a run, from its drain rate with the instant sink (microseconds). */
