@@ -1,8 +1,9 @@
 /**
  * Scenario 3, Kinesis unavailable for 30 s: the proxy in front of kinesalite first black-holes connections (requests
- * hang until the bridge's request timeout), then refuses them, 15 s each. Meanwhile the feed keeps publishing more
- * than the bridge may hold. The bridge must send no PUBACK while nothing can be written, keep its resident memory
- * under the stated bound by leaving the backlog at the broker, and catch up afterwards with nothing lost.
+ * hang until the bridge's request timeout, which must abandon them and retry), then refuses them, 15 s each.
+ * Meanwhile the feed keeps publishing more than the bridge may hold. The bridge must send no PUBACK while nothing can
+ * be written, keep its resident memory under the stated bound by leaving the backlog at the broker, and catch up
+ * afterwards with nothing lost.
  */
 import { describeAudit } from './support/audit';
 import { stopEverything } from './support/children';
@@ -20,6 +21,11 @@ const RATE = 400;
  * slack. The bundled container image runs without the tsx loader, lower still.
  */
 const RSS_BOUND_MIB = 256;
+/**
+ * The bridge's request timeout in this scenario (BRIDGE_REQUEST_TIMEOUT_MILLIS): a PutRecords that hangs in the black
+ * hole must be abandoned after it and retried on a new connection, so the 15 s black hole sees several attempts.
+ */
+const REQUEST_TIMEOUT_MILLIS = 3000;
 const result = newResult('kinesis-unavailable', 3, 'Kinesis unavailable');
 const startedAt = Date.now();
 const rss = new RssWatch();
@@ -35,7 +41,9 @@ describe('scenario 3: Kinesis is unavailable for 30 s', () => {
     // GIVEN the pipeline with a subscribed bridge, and the feed publishing 400 messages a second
     const world = await startWorld({ id: 'kinesis-unavailable' });
     const poller = await world.startPoller();
-    const bridge = rss.watch(await world.startBridge());
+    const bridge = rss.watch(
+      await world.startBridge({ BRIDGE_REQUEST_TIMEOUT_MILLIS: String(REQUEST_TIMEOUT_MILLIS) }),
+    );
     await bridge.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
     const simulator = await world.publish({ count: MESSAGES, ratePerSecond: RATE, feed: { seed: 301 } });
     await sleep(4000);
@@ -43,11 +51,13 @@ describe('scenario 3: Kinesis is unavailable for 30 s', () => {
     // WHEN Kinesis becomes unreachable for 30 s: black-holed, then refusing connections
     world.kinesisProxy.setMode('blackhole');
     const outageStart = Date.now();
+    const connectionsAtStart = world.kinesisProxy.connections;
     // A PutRecords answered just before the cut may still be acknowledged: allow one second for it.
     await sleep(1000);
     const acksAtStart = world.tap.counts.pubacksFromBridge;
     const statusAtStart = await bridge.status();
     await sleep(OUTAGE_MILLIS / 2 - 1000);
+    const blackHoleAttempts = world.kinesisProxy.connections - connectionsAtStart;
     world.kinesisProxy.setMode('refuse');
     await sleep(OUTAGE_MILLIS / 2 - 500);
     const acksAtEnd = world.tap.counts.pubacksFromBridge;
@@ -75,7 +85,8 @@ describe('scenario 3: Kinesis is unavailable for 30 s', () => {
     result.rssBoundMiB = RSS_BOUND_MIB;
     result.recoverySeconds = seconds(caughtUpAt - outageEnd);
     result.notes!.push(
-      `PUBACKs during the outage: ${acksAtEnd - acksAtStart}; bridge at the outage's end: received ${statusAtEnd?.received}, ` +
+      `PUBACKs during the outage: ${acksAtEnd - acksAtStart}; new Kinesis connections during the 15 s black hole ` +
+        `(request timeout ${REQUEST_TIMEOUT_MILLIS / 1000} s): ${blackHoleAttempts}; bridge at the outage's end: received ${statusAtEnd?.received}, ` +
         `pending ${statusAtEnd?.pending} (${mib(statusAtEnd?.pendingBytes ?? 0)} MiB), acked ${statusAtEnd?.acked}; ` +
         `peak RSS during the outage ${mib(peakDuringOutage)} MiB; bridge caught up ${seconds(caughtUpAt - outageEnd)} s ` +
         `and the tables ${seconds(settledAt - outageEnd)} s after Kinesis came back`,
@@ -86,6 +97,9 @@ describe('scenario 3: Kinesis is unavailable for 30 s', () => {
     // The outage really held messages back: the bridge had received more than it could acknowledge.
     expect(statusAtEnd!.received).toBeGreaterThan(statusAtStart!.acked);
     expect(acksAtEnd - acksAtStart).toBe(0);
+    // A hung PutRecords is abandoned after BRIDGE_REQUEST_TIMEOUT_MILLIS and retried: 15 s of black hole with a 3 s
+    // timeout and a retry backoff capped at 5 s allows at least 3 attempts; a request that never times out makes 1.
+    expect(blackHoleAttempts).toBeGreaterThanOrEqual(3);
     expect(mib(rss.peakBytes())).toBeLessThanOrEqual(RSS_BOUND_MIB);
     expect(describeAudit(audit)).toBe(
       describeAudit({
