@@ -142,8 +142,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     { ...bridgeUser, topics: options.bridgeAcl ?? [`meters/outbound/${CUSTOMER}/#`] },
     { ...feedUser, topics: ['#'] },
   ];
-  // mosquitto started as root drops to the `mosquitto` user, which must read the password file and write the
-  // persistence file: a private (0700) temporary directory would break both, so the directory is opened to it.
+  // One persistence directory per scenario, readable by mosquitto whichever user it runs as.
   mkdirSync(join(tmpdir(), 'chaos'), { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'chaos', `${options.id}-`));
   chmodSync(dataDir, 0o777);
