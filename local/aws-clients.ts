@@ -23,6 +23,7 @@ export function localKinesisClient(endpoint: string, region = LOCAL_REGION): Kin
       httpAgent: new http.Agent({ keepAlive: true }),
       connectionTimeout: 2_000,
       requestTimeout: 10_000,
+      throwOnRequestTimeout: true,
     }),
   });
 }
@@ -38,6 +39,7 @@ export function localDynamoDbClient(endpoint: string, region = LOCAL_REGION): Dy
       httpAgent: new http.Agent({ keepAlive: true }),
       connectionTimeout: 2_000,
       requestTimeout: 5_000,
+      throwOnRequestTimeout: true,
     }),
   });
 }

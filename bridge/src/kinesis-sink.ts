@@ -76,6 +76,8 @@ export function createKinesisClient(requestTimeoutMillis = 10_000): KinesisClien
       httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 8 }),
       connectionTimeout: Math.min(5_000, requestTimeoutMillis),
       requestTimeout: requestTimeoutMillis,
+      // without this, @smithy/node-http-handler 4.x only logs a warning and a black-holed request hangs forever
+      throwOnRequestTimeout: true,
     }),
   });
 }

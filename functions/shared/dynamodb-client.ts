@@ -21,6 +21,8 @@ export function createDynamoDbClient(): DynamoDBClient {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: CONNECTION_TIMEOUT_MILLIS,
       requestTimeout: REQUEST_TIMEOUT_MILLIS,
+      // without this, @smithy/node-http-handler 4.x only logs a warning and a hung request runs into the Lambda timeout
+      throwOnRequestTimeout: true,
     }),
   });
 }
