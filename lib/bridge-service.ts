@@ -198,12 +198,15 @@ export class BridgeService extends Construct {
       readonlyRootFilesystem: true,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'bridge' }),
       healthCheck: {
-        // The image may have no curl; Node has fetch. /readyz: connected to the broker and subscribed.
+        // The image may have no curl; Node has fetch. /healthz (the process and its event loop are alive), not
+        // /readyz: while the broker refuses us or Kinesis is down the bridge is right to wait and back off, and
+        // /readyz stays false behind a full window; replacing the task would only churn. Alarms on Connected and
+        // OldestPendingAgeMillis page for those.
         command: [
           'CMD',
           'node',
           '-e',
-          `fetch('http://127.0.0.1:${BRIDGE_HEALTH_PORT}/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+          `fetch('http://127.0.0.1:${BRIDGE_HEALTH_PORT}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
         ],
         interval: Duration.seconds(30),
         timeout: Duration.seconds(5),

@@ -88,7 +88,7 @@ describe('bridge services', () => {
         StopTimeout: 90,
         ReadonlyRootFilesystem: true,
         HealthCheck: {
-          Command: ['CMD', 'node', '-e', expect.stringContaining(`http://127.0.0.1:${BRIDGE_HEALTH_PORT}/readyz`)],
+          Command: ['CMD', 'node', '-e', expect.stringContaining(`http://127.0.0.1:${BRIDGE_HEALTH_PORT}/healthz`)],
           Interval: 30,
           Timeout: 5,
           Retries: 5,
