@@ -1,7 +1,8 @@
 /**
- * Scenario 4, DynamoDB unavailable for 30 s: the proxy in front of DynamoDB Local answers every request with
- * throttling (400 ProvisionedThroughputExceededException) for 15 s, then resets every connection for 15 s, while the
- * feed keeps publishing. The handler reports the unwritten records, the poller (with the event source mapping's
+ * Scenario 4, DynamoDB unavailable for 30 s: the proxy in front of DynamoDB Local takes requests and never answers
+ * them for 10 s (the handler's client must abandon them after its request timeout and retry), then answers every
+ * request with throttling (400 ProvisionedThroughputExceededException) for 10 s, then resets every connection for
+ * 10 s, while the feed keeps publishing. The handler reports the unwritten records, the poller (with the event source mapping's
  * deployed settings) retries them in order, no record is skipped, and afterwards the books balance.
  */
 import { describeAudit } from './support/audit';
@@ -23,7 +24,7 @@ afterAll(async () => {
   saveResult(result, startedAt);
 });
 
-describe('scenario 4: DynamoDB throttles and then is unreachable, 30 s in all', () => {
+describe('scenario 4: DynamoDB hangs, throttles and then is unreachable, 30 s in all', () => {
   it('retries without skipping a record, and the books balance afterwards', async () => {
     // GIVEN the pipeline with a subscribed bridge, and the feed publishing
     const world = await startWorld({ id: 'dynamodb-unavailable' });
@@ -33,14 +34,18 @@ describe('scenario 4: DynamoDB throttles and then is unreachable, 30 s in all', 
     const simulator = await world.publish({ count: MESSAGES, ratePerSecond: 250, feed: { seed: 401 } });
     await sleep(3000);
 
-    // WHEN DynamoDB throttles every request for 15 s, then refuses connections for 15 s
+    // WHEN DynamoDB answers no request for 10 s, then throttles every request for 10 s, then refuses connections
+    // for 10 s (the black hole first, while the SDK's retry quota is full and the poller has not backed off yet)
     const proxy = world.ddbProxy!;
     const before = poller.stats();
-    proxy.mode = 'throttle';
+    proxy.mode = 'blackhole';
     const outageStart = Date.now();
-    await sleep(OUTAGE_MILLIS / 2);
+    const blackHoleStart = outageStart;
+    await sleep(OUTAGE_MILLIS / 3);
+    proxy.mode = 'throttle';
+    await sleep(OUTAGE_MILLIS / 3);
     proxy.mode = 'refuse';
-    await sleep(OUTAGE_MILLIS / 2);
+    await sleep(OUTAGE_MILLIS / 3);
     proxy.mode = 'pass';
     const outageEnd = Date.now();
     const during = poller.stats();
@@ -53,7 +58,11 @@ describe('scenario 4: DynamoDB throttles and then is unreachable, 30 s in all', 
     result.uniqueReadings = books.unique;
     result.duplicatesPublished = books.duplicatesPublished;
     result.malformedPublished = books.malformed.total;
-    result.faults = `DynamoDB throttled 15 s then refused 15 s (${seconds(outageEnd - outageStart)} s): ${proxy.faulted} requests failed`;
+    // With a 5 s request timeout (the handler's client here is the local runner's, with the function's 5 s), requests
+    // held by the black hole are abandoned and retried, so requests still arrive after its first 5 s. Requests that
+    // never time out leave every shard's invocation stuck within the first second, and none arrive after.
+    const lateRequests = proxy.blackholedAt.filter((t) => t - blackHoleStart > 5000).length;
+    result.faults = `DynamoDB black-holed 10 s, throttled 10 s, refused 10 s (${seconds(outageEnd - outageStart)} s): ${proxy.faulted} requests failed`;
     result.faultCount = proxy.faulted;
     result.lost = audit.lost;
     result.duplicatedRows = audit.extraRows;
@@ -62,12 +71,14 @@ describe('scenario 4: DynamoDB throttles and then is unreachable, 30 s in all', 
     result.notes!.push(
       `during the outage the poller made ${during.invocations - before.invocations} invocations: ` +
         `${during.partialFailures - before.partialFailures} partial failures, ${during.functionErrors - before.functionErrors} function errors, ` +
-        `${during.retries - before.retries} retries, ${during.recordsProcessed - before.recordsProcessed} records processed`,
+        `${during.retries - before.retries} retries, ${during.recordsProcessed - before.recordsProcessed} records processed; ` +
+        `${proxy.blackholedAt.length} requests held by the black hole, ${lateRequests} of them after its first 5 s`,
       pollerSummary(stats),
     );
 
     expect(simulator.failed()).toBe(0);
     expect(proxy.faulted).toBeGreaterThan(0);
+    expect(lateRequests).toBeGreaterThan(0);
     expect(during.partialFailures + during.functionErrors).toBeGreaterThan(
       before.partialFailures + before.functionErrors,
     );

@@ -6,8 +6,8 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-/** What the proxy does with a request. */
-export type HttpFaultMode = 'pass' | 'throttle' | 'error' | 'refuse';
+/** What the proxy does with a request: `blackhole` takes it and never answers. */
+export type HttpFaultMode = 'pass' | 'throttle' | 'error' | 'refuse' | 'blackhole';
 
 /** A running fault proxy. */
 export interface HttpFaultProxy {
@@ -16,8 +16,10 @@ export interface HttpFaultProxy {
   mode: HttpFaultMode;
   /** Requests forwarded. */
   readonly forwarded: number;
-  /** Requests answered with a fault or reset. */
+  /** Requests answered with a fault, reset, or held unanswered. */
   readonly faulted: number;
+  /** When each request held by `blackhole` arrived, epoch milliseconds. */
+  readonly blackholedAt: readonly number[];
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,8 @@ export async function startHttpFaultProxy(targetPort: number): Promise<HttpFault
   let forwarded = 0;
   let faulted = 0;
   const sockets = new Set<Socket>();
+  const held = new Set<Socket>();
+  const blackholedAt: number[] = [];
   const state = { mode: 'pass' as HttpFaultMode };
 
   const fail = (res: ServerResponse, status: number, type: string, message: string) => {
@@ -45,6 +49,12 @@ export async function startHttpFaultProxy(targetPort: number): Promise<HttpFault
       req.resume();
       if (mode === 'refuse') {
         req.socket.resetAndDestroy();
+        return;
+      }
+      if (mode === 'blackhole') {
+        blackholedAt.push(Date.now());
+        held.add(req.socket);
+        req.socket.once('close', () => held.delete(req.socket));
         return;
       }
       req.on('end', () => {
@@ -87,7 +97,10 @@ export async function startHttpFaultProxy(targetPort: number): Promise<HttpFault
     set mode(next: HttpFaultMode) {
       state.mode = next;
       if (next === 'refuse') for (const s of [...sockets]) s.resetAndDestroy();
+      // Requests held unanswered stay so until their client gives up; leaving the mode resets what is left.
+      if (next !== 'blackhole') for (const s of [...held]) s.resetAndDestroy();
     },
+    blackholedAt,
     get forwarded() {
       return forwarded;
     },
