@@ -7,4 +7,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/'],
   testTimeout: 300_000,
   maxWorkers: 1,
+  // In band, a handle left by a library (a socket's keep-alive agent, a client's timer) keeps jest alive after the
+  // last scenario; each scenario's afterAll kills its processes and servers, so exiting then loses nothing.
+  forceExit: true,
 };
