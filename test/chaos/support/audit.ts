@@ -172,3 +172,18 @@ export function describeAudit(a: AuditReport): string {
     ...few('unexpected quarantine items', a.unexpectedQuarantine),
   ].join('\n');
 }
+
+/** Asserts that an audit found nothing wrong; a failure lists the counts and the first few of each problem. */
+export function expectBooksBalanced(audit: AuditReport): void {
+  const clean: AuditReport = {
+    ...audit,
+    missingReadings: [],
+    wrongValues: [],
+    unexpectedReadings: [],
+    missingQuarantine: [],
+    wrongReasons: [],
+    unexpectedQuarantine: [],
+  };
+  expect(describeAudit(audit)).toBe(describeAudit(clean));
+  expect(audit.balanced).toBe(true);
+}
