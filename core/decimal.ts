@@ -53,3 +53,31 @@ export function normalizeDecimal(text: string, field = 'value'): Result<string> 
   if (point >= digits.length) return accept(`${neg}${digits}${'0'.repeat(point - digits.length)}`);
   return accept(`${neg}${digits.slice(0, point)}.${digits.slice(point)}`);
 }
+
+/** Largest number of integer digits {@link exactInteger} computes; anything longer is outside every integer field. */
+const MAX_INTEGER_DIGITS = 16;
+
+/**
+ * The exact value of a JSON number's text when it is a whole number of at most 16 digits, as a safe integer
+ * (`12`, `12.0`, `1.2e1`, `120E-1` are all 12); undefined when the value has a fraction (`12.5`), is larger, or the
+ * text is no JSON number. The value is judged from the decimal text, never through a binary float, so `1e400` or
+ * `12.0000000000000000001` cannot round into an integer.
+ */
+export function exactInteger(text: string): number | undefined {
+  const m = JSON_NUMBER.exec(text);
+  if (!m) return undefined;
+  const [, sign, intPart = '', fracPart = '', expPart] = m;
+  // an exponent of more than 6 digits is far outside any integer field (and must not build a huge string)
+  if (expPart !== undefined && expPart.replace(/^[+-]/, '').length > 6) return undefined;
+  let digits = intPart + fracPart;
+  let point = intPart.length + (expPart === undefined ? 0 : Number(expPart));
+  const lead = digits.length - digits.replace(/^0+/, '').length;
+  digits = digits.slice(lead);
+  point -= lead;
+  digits = digits.replace(/0+$/, '');
+  if (digits.length === 0) return 0;
+  if (point < digits.length || point > MAX_INTEGER_DIGITS) return undefined;
+  const n = Number(digits + '0'.repeat(point - digits.length));
+  if (!Number.isSafeInteger(n)) return undefined;
+  return sign === '-' ? -n : n;
+}

@@ -1,32 +1,47 @@
 /**
  * Decoding the provider's two JSON payload versions (see `shared/reference/upstream-mqtt-service.md`, "Payload
- * format") from raw bytes into a {@link DecodedPayload}, or a typed {@link Rejection}. Rules, in the order applied:
+ * format") from raw bytes into a {@link DecodedPayload}, or a typed {@link Rejection}. Tolerant where nothing is
+ * lost, strict where something would be. Rules, in the order applied:
  *
  * 1. Over {@link MAX_PAYLOAD_BYTES} bytes: `too-large`.
  * 2. Not valid UTF-8: `not-utf8`. A byte-order mark is not JSON: `not-json`.
  * 3. Not JSON (parsed with lossless-json, which keeps every number's text; `JSON.parse` never sees a value): `not-json`.
  *    Two members with one name and different values: `duplicate-key` (an identical repeat is not ambiguous and passes).
  * 4. Not a JSON object (array, string, number, null): `not-object`.
- * 5. `smarteo_payload_schema_version` missing: `missing-field`; anything other than the integer 1 or 2:
- *    `unsupported-version`, so the message can be replayed from quarantine once the decoder learns it.
+ * 5. `smarteo_payload_schema_version` missing: `missing-field`; a value other than the number 1 or 2:
+ *    `unsupported-version`, so the message can be replayed from quarantine once the decoder learns it. Like
+ *    `register_id`, the version is judged by the exact value of the number, not its spelling: `1`, `1.0` and `1e0`
+ *    are version 1 (many JSON encoders write a whole double as `1.0`); `"1"`, `1.5` and `3` are not.
  * 6. A required field missing (or `null`): `missing-field`.
  *    v1: `data_timestamp_utc`, `system_timestamp_utc`, `register_id`, `meter_reading`.
  *    v2: `measurement_start_timestamp_utc`, `measurement_end_timestamp_utc`, `register_id`, `value`.
- * 7. `register_id` not a positive integer written as a JSON integer (`2`, not `2.0`, `"2"` or `2e0`) up to
- *    2147483647: `bad-register`. The provider sends v1 only for register 2 (accumulated energy): a v1 payload for any
- *    other register is `bad-register`. v2 is accepted for every register, register 2 included, because the provider
- *    is moving all registers to v2.
+ * 7. `register_id` not a JSON number whose exact value is a positive integer up to 2147483647: `bad-register`.
+ *    `12`, `12.0` and `1.2e1` are all register 12 and stored as the integer: the number names one register, and how
+ *    an encoder spells a whole number loses nothing. `12.5`, `0`, `-1`, `1e400` and `"12"` are rejected. The value is
+ *    read from the decimal text (`exactInteger` in `decimal.ts`), never through a float, so nothing rounds into an
+ *    integer.
  * 8. The value (`meter_reading` / `value`) not a JSON number (a string, boolean, object), or one that does not fit a
  *    DynamoDB Number: `bad-value`. Its decimal text is kept exactly (see `decimal.ts`).
- * 9. A timestamp that is not ISO 8601 UTC: `bad-timestamp` (see `timestamp.ts`).
+ * 9. A timestamp that is not ISO 8601 with `Z` or a UTC offset: `bad-timestamp` (see `timestamp.ts`). Offsets are
+ *    converted to UTC, the identity being the instant. The reading time and the v2 interval start are kept to the
+ *    millisecond (a non-zero finer digit is rejected: the sort key would lose it); v1 `system_timestamp_utc`, which is
+ *    not part of the identity, keeps every digit (`2023-01-12T00:00:03.123456Z`).
  * 10. A v2 interval whose end is not after its start: `bad-interval`.
+ *
+ * The schema version and the register are independent: the provider documents v1 for register 2 (accumulated energy)
+ * and v2 for every other register, and is moving register 2 to v2, so v2 is accepted for every register. A v1
+ * payload for another register is accepted and stored too, with its `schemaVersion` 1: it carries a complete reading
+ * (a register, a time and a value), rejecting it would quarantine the provider's data for a rule only its
+ * documentation states, and a quarantine item per reading would page the operator for every one. It is counted
+ * instead ({@link isUndocumentedV1}, the ingest metric `V1OtherRegisterStored`), so a change on the provider's side
+ * is seen without losing a reading.
  *
  * Fields the version does not define are kept, as lossless JSON text, in `extraFields`: they do not reject a reading.
  */
 import { isLosslessNumber, parse, stringify, type LosslessNumber } from 'lossless-json';
-import { normalizeDecimal } from './decimal';
+import { exactInteger, normalizeDecimal } from './decimal';
 import { accept, quote, reject, type Rejection, type Result } from './rejection';
-import { canonicalTimestamp } from './timestamp';
+import { canonicalTimestamp, preciseTimestamp } from './timestamp';
 
 /** Largest payload decoded, in bytes. A reading is ~200 bytes; larger messages are quarantined as `too-large`. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -36,6 +51,17 @@ export const VERSION_FIELD = 'smarteo_payload_schema_version';
 
 /** The register that v1 payloads carry: accumulated energy consumption. */
 export const V1_REGISTER_ID = 2;
+
+/** The largest register id accepted (a 32-bit signed integer). */
+export const MAX_REGISTER_ID = 2147483647;
+
+/**
+ * True for a v1 reading of a register other than {@link V1_REGISTER_ID}: accepted and stored, but not what the
+ * provider documents, so the ingest function counts it.
+ */
+export function isUndocumentedV1(p: Pick<DecodedPayload, 'schemaVersion' | 'registerId'>): boolean {
+  return p.schemaVersion === 1 && p.registerId !== V1_REGISTER_ID;
+}
 
 /** The schema versions this decoder knows. */
 export type SchemaVersion = 1 | 2;
@@ -50,7 +76,7 @@ export interface DecodedPayload {
   readonly readingTime: string;
   /** v2 only: `measurement_start_timestamp_utc`, canonical. */
   readonly intervalStart?: string;
-  /** v1 only: `system_timestamp_utc`, canonical. */
+  /** v1 only: `system_timestamp_utc`, canonical with every digit of its fraction (`preciseTimestamp`). */
   readonly systemTime?: string;
   /** Fields this version does not define, as lossless JSON object text; absent when there are none. */
   readonly extraFields?: string;
@@ -111,12 +137,6 @@ function decodeUnsafe(bytes: Uint8Array): Result<DecodedPayload> {
   }
   const registerId = decodeRegister(obj.register_id);
   if (!registerId.ok) return registerId;
-  if (schemaVersion === 1 && registerId.value !== V1_REGISTER_ID) {
-    return reject(
-      'bad-register',
-      `v1 payloads carry register ${V1_REGISTER_ID} (accumulated energy) only, got register_id ${registerId.value}`,
-    );
-  }
   const rawValue = obj[names.value];
   if (!isLosslessNumber(rawValue)) {
     return reject('bad-value', `"${names.value}" must be a JSON number, got ${describe(rawValue)}`);
@@ -140,7 +160,7 @@ function decodeUnsafe(bytes: Uint8Array): Result<DecodedPayload> {
     }
   }
   if (names.system) {
-    const system = canonicalTimestamp(obj[names.system], `"${names.system}"`);
+    const system = preciseTimestamp(obj[names.system], `"${names.system}"`);
     if (!system.ok) return system;
     systemTime = system.value;
   }
@@ -161,8 +181,8 @@ function decodeUnsafe(bytes: Uint8Array): Result<DecodedPayload> {
 function decodeVersion(raw: unknown): Result<SchemaVersion> | Rejection {
   if (raw === undefined || raw === null) return reject('missing-field', `payload is missing "${VERSION_FIELD}"`);
   if (isLosslessNumber(raw)) {
-    const text = (raw as LosslessNumber).value;
-    if (text === '1' || text === '2') return accept(Number(text) as SchemaVersion);
+    const version = exactInteger((raw as LosslessNumber).value);
+    if (version === 1 || version === 2) return accept(version);
   }
   return reject(
     'unsupported-version',
@@ -172,10 +192,13 @@ function decodeVersion(raw: unknown): Result<SchemaVersion> | Rejection {
 
 function decodeRegister(raw: unknown): Result<number> {
   if (isLosslessNumber(raw)) {
-    const text = (raw as LosslessNumber).value;
-    if (/^[1-9]\d{0,9}$/.test(text) && Number(text) <= 2147483647) return accept(Number(text));
+    const n = exactInteger((raw as LosslessNumber).value);
+    if (n !== undefined && n >= 1 && n <= MAX_REGISTER_ID) return accept(n);
   }
-  return reject('bad-register', `"register_id" must be a positive integer, got ${describe(raw)}`);
+  return reject(
+    'bad-register',
+    `"register_id" must be a number whose value is a positive integer up to ${MAX_REGISTER_ID}, got ${describe(raw)}`,
+  );
 }
 
 function describe(raw: unknown): string {

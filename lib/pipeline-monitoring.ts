@@ -416,6 +416,14 @@ export class PipelineMonitoring extends Construct {
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
+        title: 'Ingest: deliveries outside the documented forms, stored (5 min)',
+        width: 24,
+        height: 4,
+        left: [ingestMetric(IngestMetric.V1OtherRegisterStored, { statistic: cloudwatch.Stats.SUM })],
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
         title: 'Ingest function',
         width: 8,
         left: [

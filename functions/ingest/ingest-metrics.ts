@@ -7,6 +7,7 @@
  * retried record that finds its item does not count twice); `DuplicatesSkipped` counts every duplicate delivery.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { isUndocumentedV1 } from '../../core';
 import { IngestMetric, REASON_DIMENSION } from './metric-names';
 import type { RecordOutcome } from './process-record';
 
@@ -17,6 +18,7 @@ export function publishBatchMetrics(
   failures: number,
 ): void {
   let stored = 0;
+  let v1OtherRegister = 0;
   let duplicates = 0;
   let conflicts = 0;
   let quarantined = 0;
@@ -25,6 +27,7 @@ export function publishBatchMetrics(
     switch (outcome?.kind) {
       case 'stored':
         stored++;
+        if (isUndocumentedV1(outcome.reading)) v1OtherRegister++;
         metrics.addMetric(
           IngestMetric.PipelineLatency,
           MetricUnit.Milliseconds,
@@ -56,6 +59,7 @@ export function publishBatchMetrics(
     }
   }
   metrics.addMetric(IngestMetric.ReadingsStored, MetricUnit.Count, stored);
+  metrics.addMetric(IngestMetric.V1OtherRegisterStored, MetricUnit.Count, v1OtherRegister);
   metrics.addMetric(IngestMetric.DuplicatesSkipped, MetricUnit.Count, duplicates);
   metrics.addMetric(IngestMetric.Conflicts, MetricUnit.Count, conflicts);
   metrics.addMetric(IngestMetric.Quarantined, MetricUnit.Count, quarantined);

@@ -20,6 +20,11 @@ export const IngestMetric = {
   ReadingsStored: 'ReadingsStored',
   /** Count: deliveries of a reading already stored with the same value. */
   DuplicatesSkipped: 'DuplicatesSkipped',
+  /**
+   * Count: v1 readings stored for a register other than 2, which the provider documents v1 for (accepted: the reading
+   * is complete; counted, so a change on the provider's side shows). See `core/payload.ts`.
+   */
+  V1OtherRegisterStored: 'V1OtherRegisterStored',
   /** Count: deliveries of a stored reading with a different value (kept first, recorded in quarantine). */
   Conflicts: 'Conflicts',
   /** Count, with `Reason`: records rejected by the decoder and quarantined. */

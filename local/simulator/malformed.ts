@@ -106,7 +106,8 @@ const ofReason: { readonly [R in MalformedReason]: (c: MalformedContext) => Malf
     return { topic: topicOf(c), payload };
   },
   'unsupported-version': (c) => {
-    const bad = c.random.pick(['3', '0', '"1"', '1.0', '2e0', 'true']);
+    // 1.0 and 2e0 are versions 1 and 2 (judged by value), so they are not here
+    const bad = c.random.pick(['3', '0', '"1"', '1.5', '-1', 'true']);
     const version = c.random.pick([1, 2] as const);
     return {
       topic: topicOf(c),
@@ -129,7 +130,8 @@ const ofReason: { readonly [R in MalformedReason]: (c: MalformedContext) => Malf
     const good = version === 1 ? c.v1.dataTime : c.v2.end;
     const bad = c.random.pick([
       JSON.stringify(good.replace('T', ' ')),
-      JSON.stringify(good.replace('Z', '+01:00')),
+      JSON.stringify(good.replace('Z', '')), // no zone: a local time names no instant (an offset would be valid)
+      JSON.stringify(good.replace('Z', '+24:00')),
       JSON.stringify(good.slice(0, 10)),
       JSON.stringify(good.replace(/-\d\dT/, '-31T').replace(/-\d\d-31T/, '-02-31T')),
       String(Date.parse(good)),
@@ -137,11 +139,8 @@ const ofReason: { readonly [R in MalformedReason]: (c: MalformedContext) => Malf
     return { topic: topicOf(c), payload: validWith(c, version, (m) => replace(m, field, bad)) };
   },
   'bad-register': (c) => {
-    if (c.random.chance(0.3)) {
-      // v1 is for register 2 only
-      return { topic: topicOf(c), payload: validWith(c, 1, (m) => replace(m, 'register_id', '3')) };
-    }
-    const bad = c.random.pick(['"2"', '0', '-4', '2.0', '2e0', '12.5', '4294967296']);
+    // 2.0 and 2e0 are register 2 (judged by value), and v1 for another register is stored: neither is here
+    const bad = c.random.pick(['"2"', '0', '-4', '12.5', '2.5e0', '4294967296', '1e400', '0.0']);
     const version = c.random.pick([1, 2] as const);
     return { topic: topicOf(c), payload: validWith(c, version, (m) => replace(m, 'register_id', bad)) };
   },

@@ -70,12 +70,18 @@ describe('metrics and logs', () => {
       stream.record({ topic: TOPIC, payload: SAMPLE_V2.replace('123.456', '1') }),
       stream.record({ topic: TOPIC, payload: big }),
       stream.raw(Buffer.from('not an envelope')),
+      // v1 for a register other than 2: stored, and counted as outside the documented forms
+      stream.record({
+        topic: TOPIC,
+        payload: SAMPLE_V1.replace('"register_id": 2', '"register_id": 12'),
+        receivedAt: '2026-01-01T00:00:02.000Z',
+      }),
     ]);
 
   it('emits every metric name, counts by outcome and Rejected by reason', async () => {
     // GIVEN a handler with its default Powertools metrics and logger
     const handler = createHandler({ client: dynamo.client, config, clock: () => NOW, concurrency: 1 });
-    // WHEN it runs a batch of two new readings, a duplicate, a conflict and two rejections
+    // WHEN it runs a batch of three new readings (one a v1 of register 12), a duplicate, a conflict and two rejections
     const out = await captureOutput(() => handler(batch()));
     // THEN the EMF lines carry every metric name, in the namespace, with the service dimension
     const emf = out.filter((l): l is Emf => '_aws' in l);
@@ -87,18 +93,20 @@ describe('metrics and logs', () => {
     }
     const main = emf.find((l) => IngestMetric.ReadingsStored in l)!;
     expect(main).toMatchObject({
-      [IngestMetric.ReadingsStored]: 2,
+      [IngestMetric.ReadingsStored]: 3,
+      [IngestMetric.V1OtherRegisterStored]: 1,
       [IngestMetric.DuplicatesSkipped]: 1,
       [IngestMetric.Conflicts]: 1,
       [IngestMetric.Quarantined]: 3,
       [IngestMetric.IngestFailures]: 0,
-      [IngestMetric.PipelineLatency]: [1000, 2000],
+      [IngestMetric.PipelineLatency]: [1000, 2000, 3000],
     });
     expect(main._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
     const ages = main[IngestMetric.ReadingAge] as number[];
     expect(ages).toEqual([
       NOW.getTime() - Date.parse('2023-01-01T12:34:56.789Z'),
       NOW.getTime() - Date.parse('2023-01-01T12:01:00.000Z'),
+      NOW.getTime() - Date.parse('2023-01-01T12:34:56.789Z'),
     ]);
     const rejected = emf.filter((l) => IngestMetric.Rejected in l);
     expect(rejected.map((l) => [l[REASON_DIMENSION], l[IngestMetric.Rejected]]).sort()).toEqual([
