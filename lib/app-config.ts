@@ -39,7 +39,10 @@ export interface AppConfig {
   readonly streamRetentionHours: number;
   readonly ingestBatchSize: number;
   readonly ingestMaxBatchingWindowSeconds: number;
+  /** Retries of a failing record; -1 retries until the record's maximum age (the default). */
   readonly ingestRetryAttempts: number;
+  /** Days the failed-records bucket keeps a batch the event source mapping gave up on. */
+  readonly failedRecordsRetentionDays: number;
   readonly noDataAlarmMinutes: number;
   readonly vpcId?: string;
 }
@@ -51,7 +54,11 @@ export const APP_CONFIG_DEFAULTS = {
   streamRetentionHours: 24,
   ingestBatchSize: 100,
   ingestMaxBatchingWindowSeconds: 0,
-  ingestRetryAttempts: 500,
+  // Retry until the record's maximum age: Lambda does not back off between stream retries, so a count is used up by
+  // a short outage (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html). Only infrastructure faults retry.
+  ingestRetryAttempts: -1,
+  // A year and a month: long enough to find a loss at a yearly reconciliation and still replay it.
+  failedRecordsRetentionDays: 400,
   noDataAlarmMinutes: 30,
 } as const satisfies Partial<AppConfig>;
 
@@ -64,8 +71,11 @@ export const APP_CONFIG_LIMITS = {
   // Lambda event source mapping for Kinesis: BatchSize 1..10000, MaximumBatchingWindowInSeconds 0..300.
   ingestBatchSize: { min: 1, max: 10000 },
   ingestMaxBatchingWindowSeconds: { min: 0, max: 300 },
-  // MaximumRetryAttempts allows -1 (forever); this app requires a bound, so 0..10000.
-  ingestRetryAttempts: { min: 0, max: 10000 },
+  // MaximumRetryAttempts: -1 (until the record's maximum age, which this app always bounds) or 0..10000
+  // (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+  ingestRetryAttempts: { min: -1, max: 10000 },
+  // S3 lifecycle expiration: at least one day; ten years at most, like the quarantine.
+  failedRecordsRetentionDays: { min: 1, max: 3650 },
   // An alarm's period times its evaluation periods may not exceed one day.
   noDataAlarmMinutes: { min: 1, max: 1440 },
 } as const;
@@ -82,6 +92,7 @@ export const CONTEXT_KEYS = [
   'ingestBatchSize',
   'ingestMaxBatchingWindowSeconds',
   'ingestRetryAttempts',
+  'failedRecordsRetentionDays',
   'noDataAlarmMinutes',
   'vpcId',
 ] as const;
@@ -429,6 +440,13 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
     limits.ingestRetryAttempts,
     defaults.ingestRetryAttempts,
   );
+  const failedRecordsRetentionDays = readInteger(
+    problems,
+    'failedRecordsRetentionDays',
+    read('failedRecordsRetentionDays'),
+    limits.failedRecordsRetentionDays,
+    defaults.failedRecordsRetentionDays,
+  );
   const noDataAlarmMinutes = readInteger(
     problems,
     'noDataAlarmMinutes',
@@ -453,6 +471,7 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
     ingestBatchSize,
     ingestMaxBatchingWindowSeconds,
     ingestRetryAttempts,
+    failedRecordsRetentionDays,
     noDataAlarmMinutes,
     ...(vpcId === undefined ? {} : { vpcId }),
   };

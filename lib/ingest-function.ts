@@ -15,7 +15,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEFAULT_QUARANTINE_RETENTION_DAYS } from '../core';
 import { INGEST_METRICS_NAMESPACE, INGEST_SERVICE_NAME } from '../functions/ingest/metric-names';
-import { APP_CONFIG_LIMITS } from './app-config';
+import { FUNCTION_TIMEOUT_SECONDS, RECORD_START_BUDGET_MILLIS } from '../functions/shared/time-budget';
+import { APP_CONFIG_DEFAULTS, APP_CONFIG_LIMITS } from './app-config';
 import { REPO_ROOT } from './repo-root';
 
 /** The handler's entry file. */
@@ -79,13 +80,15 @@ export interface IngestFunctionProps {
    */
   readonly maxBatchingWindow?: Duration;
   /**
-   * Retries of a failing record before it goes to the failed-records bucket, 0 to 10000 (never unbounded).
-   * @default 500
+   * Retries of a failing record before it goes to the failed-records bucket: -1 retries until {@link maxRecordAge}
+   * (bounded by age, not by a count a short outage uses up), or 0 to 10000.
+   * @default -1
    */
   readonly retryAttempts?: number;
   /**
    * Oldest record the mapping still retries before sending it to the failed-records bucket, 60 s to 7 days. Keep it
-   * below the stream's retention so a stuck record is kept before Kinesis expires it.
+   * below the stream's retention so a stuck record is kept before Kinesis expires it. Always bounded here: with
+   * `retryAttempts` -1 it is the only limit on retries.
    * @default Duration.hours(23)
    */
   readonly maxRecordAge?: Duration;
@@ -95,8 +98,8 @@ export interface IngestFunctionProps {
    */
   readonly memorySize?: number;
   /**
-   * Longest an invocation may run.
-   * @default Duration.seconds(60)
+   * Longest an invocation may run; at least the handler's record start budget plus the reserve (`time-budget.ts`).
+   * @default Duration.seconds(FUNCTION_TIMEOUT_SECONDS) - two worst-case records and the reserve (206 s)
    */
   readonly timeout?: Duration;
   /**
@@ -105,8 +108,8 @@ export interface IngestFunctionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Days a failed batch is kept in the failed-records bucket.
-   * @default Duration.days(90)
+   * How long a failed batch is kept in the failed-records bucket, in whole days: the time an operator has to replay it.
+   * @default Duration.days(400)
    */
   readonly failedRecordsExpiration?: Duration;
 }
@@ -129,7 +132,7 @@ export class IngestFunction extends Construct {
     const limits = APP_CONFIG_LIMITS;
     const batchSize = props.batchSize ?? 100;
     const window = props.maxBatchingWindow ?? Duration.seconds(0);
-    const retryAttempts = props.retryAttempts ?? 500;
+    const retryAttempts = props.retryAttempts ?? APP_CONFIG_DEFAULTS.ingestRetryAttempts;
     const maxRecordAge = props.maxRecordAge ?? Duration.hours(23);
     const retentionDays = props.quarantineRetentionDays ?? DEFAULT_QUARANTINE_RETENTION_DAYS;
     const inRange = (n: number, l: { min: number; max: number }) => Number.isInteger(n) && n >= l.min && n <= l.max;
@@ -140,11 +143,28 @@ export class IngestFunction extends Construct {
       throw new Error(`maxBatchingWindow must be 0 to 300 whole seconds, got ${window.toHumanString()}`);
     }
     if (!inRange(retryAttempts, limits.ingestRetryAttempts)) {
-      throw new Error(`retryAttempts must be a whole number from 0 to 10000, got ${retryAttempts}`);
+      throw new Error(
+        `retryAttempts must be -1 (until maxRecordAge) or a whole number from 0 to 10000, got ${retryAttempts}`,
+      );
+    }
+    const failedRecordsExpiration =
+      props.failedRecordsExpiration ?? Duration.days(APP_CONFIG_DEFAULTS.failedRecordsRetentionDays);
+    const expirationDays = failedRecordsExpiration.toDays({ integral: false });
+    if (!inRange(expirationDays, limits.failedRecordsRetentionDays)) {
+      throw new Error(
+        `failedRecordsExpiration must be 1 to 3650 whole days, got ${failedRecordsExpiration.toHumanString()}`,
+      );
     }
     const ageSeconds = maxRecordAge.toSeconds({ integral: false });
     if (!Number.isInteger(ageSeconds) || ageSeconds < 60 || ageSeconds > 604800) {
       throw new Error(`maxRecordAge must be 60 to 604800 whole seconds, got ${maxRecordAge.toHumanString()}`);
+    }
+    const timeout = props.timeout ?? Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
+    // Shorter, and an invocation could time out inside a record it started in good faith: it reports nothing then.
+    if (timeout.toMilliseconds() < RECORD_START_BUDGET_MILLIS || timeout.toSeconds() > 900) {
+      throw new Error(
+        `timeout must be ${Math.ceil(RECORD_START_BUDGET_MILLIS / 1000)} s (the worst case of one record, see functions/shared/time-budget.ts) to 900 s, got ${timeout.toHumanString()}`,
+      );
     }
     if (!inRange(retentionDays, limits.quarantineRetentionDays)) {
       throw new Error(`quarantineRetentionDays must be a whole number from 1 to 3650, got ${retentionDays}`);
@@ -170,7 +190,7 @@ export class IngestFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(60),
+      timeout,
       role: this.role,
       logGroup: this.logGroup,
       description: 'Kinesis stream records -> deduplicated readings in DynamoDB, bad input quarantined',
@@ -210,10 +230,16 @@ export class IngestFunction extends Construct {
       enforceSSL: true,
       versioned: false,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'ExpireFailedBatches', expiration: props.failedRecordsExpiration ?? Duration.days(90) }],
+      lifecycleRules: [{ id: 'ExpireFailedBatches', expiration: failedRecordsExpiration }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Retries bounded by age, not count (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html): Lambda
+    // retries a failing batch at once, without backoff, so 500 retries are spent in about half an hour of throttling,
+    // KMS or permission trouble. MaximumRetryAttempts -1 with a bounded MaximumRecordAgeInSeconds retries until the
+    // record is maxRecordAge old, then bisection has already narrowed the batch to the failing records and the
+    // on-failure destination keeps them (API: https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+    // Bad input never reaches these retries: the handler quarantines it and reports only infrastructure failures.
     this.eventSource = new KinesisEventSource(props.stream, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize,

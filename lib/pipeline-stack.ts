@@ -58,7 +58,9 @@ export class PipelineStack extends Stack {
     });
     const stream = this.readingStream.stream;
 
-    // Give a failing record until an hour before Kinesis would expire it, so it is kept in the bucket, not lost.
+    // Give a failing record until an hour before Kinesis would expire it, so it is kept in the bucket, not lost: the
+    // mapping retries until this age (retryAttempts -1 by default), and an hour covers the last bisected retries and
+    // the write to the bucket. 24 h retention -> 23 h; 7 days is the platform's limit on MaximumRecordAgeInSeconds.
     const retentionSeconds = config.streamRetentionHours * 3600;
     const maxRecordAge = Duration.seconds(Math.min(retentionSeconds - 3600, MAX_RECORD_AGE_LIMIT.toSeconds()));
     this.ingest = new IngestFunction(this, 'Ingest', {
@@ -70,6 +72,7 @@ export class PipelineStack extends Stack {
       maxBatchingWindow: Duration.seconds(config.ingestMaxBatchingWindowSeconds),
       retryAttempts: config.ingestRetryAttempts,
       maxRecordAge,
+      failedRecordsExpiration: Duration.days(config.failedRecordsRetentionDays),
     });
 
     // A lookup needs AWS credentials and an account/region on the stack; only done when a VPC id is given.

@@ -11,6 +11,10 @@
  * sequence number and redelivers everything from there, including later records that were written by other groups
  * in the meantime: those come back as duplicates and are skipped. Nothing unwritten is ever reported as done, and
  * nothing is skipped.
+ *
+ * Before each record it asks `mayStart` (the handler's deadline: is there time left for the worst case of one
+ * record?). On the first no, it stops the same way: records in flight finish, nothing new starts, and every record not
+ * completed is in the result.
  */
 
 /** The outcome of {@link runSeriesOrdered}. */
@@ -21,6 +25,8 @@ export interface SeriesOrderedRun<R> {
   readonly incomplete: readonly number[];
   /** The failures, in the order they happened. */
   readonly errors: ReadonlyArray<{ readonly index: number; readonly error: unknown }>;
+  /** True when `mayStart` said no: the run stopped for lack of time. */
+  readonly outOfTime: boolean;
 }
 
 /** Runs `work` over `items`: groups by `keyOf` concurrently (at most `concurrency`), each group in order. */
@@ -29,6 +35,7 @@ export async function runSeriesOrdered<T, R>(
   keyOf: (item: T, index: number) => string,
   concurrency: number,
   work: (item: T, index: number) => Promise<R>,
+  mayStart: () => boolean = () => true,
 ): Promise<SeriesOrderedRun<R>> {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
@@ -46,11 +53,17 @@ export async function runSeriesOrdered<T, R>(
   const done: boolean[] = new Array<boolean>(items.length).fill(false);
   const errors: { index: number; error: unknown }[] = [];
   let stopped = false;
+  let outOfTime = false;
 
   const worker = async (): Promise<void> => {
     for (let group = queue.shift(); group && !stopped; group = queue.shift()) {
       for (const index of group) {
         if (stopped) return;
+        if (!mayStart()) {
+          stopped = true;
+          outOfTime = true;
+          return;
+        }
         try {
           results[index] = await work(items[index] as T, index);
           done[index] = true;
@@ -64,5 +77,5 @@ export async function runSeriesOrdered<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
   const incomplete = done.flatMap((ok, index) => (ok ? [] : [index]));
-  return { results, incomplete, errors };
+  return { results, incomplete, errors, outOfTime };
 }

@@ -158,9 +158,14 @@ describe('app config', () => {
       'ingestMaxBatchingWindowSeconds: got 301; allowed: a whole number from 0 to 300',
     ],
     [
-      'unbounded retries',
-      { ingestRetryAttempts: -1 },
-      'ingestRetryAttempts: got -1; allowed: a whole number from 0 to 10000',
+      'retries below -1',
+      { ingestRetryAttempts: -2 },
+      'ingestRetryAttempts: got -2; allowed: a whole number from -1 to 10000',
+    ],
+    [
+      'a failed-records retention of 0 days',
+      { failedRecordsRetentionDays: 0 },
+      'failedRecordsRetentionDays: got 0; allowed: a whole number from 1 to 3650',
     ],
     [
       'a stream retention under a day',

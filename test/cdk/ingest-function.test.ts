@@ -11,6 +11,7 @@ import {
   IngestFunction,
   type IngestFunctionProps,
 } from '../../lib/ingest-function';
+import { FUNCTION_TIMEOUT_SECONDS, RECORD_START_BUDGET_MILLIS } from '../../functions/shared/time-budget';
 import { buildPipeline, exampleConfig, examplePipeline, logicalId } from './support/pipeline';
 import { resourcesOf, roleActions, rolePermissions } from './support/policies';
 
@@ -40,6 +41,12 @@ describe('ingest function', () => {
     });
   });
 
+  it('times out after the budget derived from the DynamoDB client: two worst-case records and the reserve', () => {
+    const fn = template.toJSON().Resources[functionId];
+    expect(fn.Properties.Timeout).toBe(FUNCTION_TIMEOUT_SECONDS);
+    expect(fn.Properties.Timeout * 1000).toBeGreaterThanOrEqual(RECORD_START_BUDGET_MILLIS);
+  });
+
   it('logs to its own log group with a retention', () => {
     const fn = template.toJSON().Resources[functionId];
     const logGroupId = logicalId(stack.ingest.logGroup);
@@ -47,7 +54,12 @@ describe('ingest function', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('reads its stream from the start with bounded retries, bisecting, partial batch responses and an S3 destination', () => {
+  it('reads its stream from the start, retrying until the record is 23 hours old, bisecting, with partial batch responses and an S3 destination', () => {
+    // The platform rule (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html): Lambda retries a failing
+    // batch without backoff until MaximumRetryAttempts or MaximumRecordAgeInSeconds is reached, whichever first;
+    // -1 lifts the count, so only the record's age ends the retries
+    // (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html). The age must be bounded
+    // (-1 there would retry until Kinesis expires the record, losing it), and below the 24-hour retention.
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: functionId },
@@ -57,7 +69,7 @@ describe('ingest function', () => {
       MaximumBatchingWindowInSeconds: config.ingestMaxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: config.ingestRetryAttempts,
+      MaximumRetryAttempts: -1,
       // An hour before the 24-hour retention expires a record.
       MaximumRecordAgeInSeconds: 23 * 3600,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } },
@@ -65,15 +77,39 @@ describe('ingest function', () => {
     });
   });
 
-  it('passes batch size, batching window and retries from the context', () => {
+  it('gives a record that keeps failing from a 30-minute outage every retry it needs (played as Lambda documents it)', () => {
+    // GIVEN the synthesised mapping, and Lambda retrying a failing batch at once, without backoff
+    // (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html): one retry per invocation, here a
+    // conservative 3 s per invocation against a throttled table (the SDK's attempts, see deadline-budget.ts)
+    const esm = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0]?.Properties as {
+      MaximumRetryAttempts: number;
+      MaximumRecordAgeInSeconds: number;
+    };
+    const invocationSeconds = 3;
+    const outageSeconds = 30 * 60;
+    const retriesNeeded = outageSeconds / invocationSeconds;
+    // WHEN the record would be given up on
+    const givesUpAfterRetries = esm.MaximumRetryAttempts === -1 ? Infinity : esm.MaximumRetryAttempts;
+    const givesUpAtAgeSeconds = esm.MaximumRecordAgeInSeconds;
+    // THEN the count never ends the retries; the age does, after the outage and before the stream expires the record
+    expect(givesUpAfterRetries).toBeGreaterThan(retriesNeeded);
+    expect(givesUpAtAgeSeconds).toBeGreaterThan(outageSeconds);
+    expect(givesUpAtAgeSeconds).toBeLessThan(config.streamRetentionHours * 3600);
+  });
+
+  it('passes batch size, batching window, retries and the failed-records retention from the context', () => {
     const { template: t } = buildPipeline(
       exampleConfig({
         ingestBatchSize: 500,
         ingestMaxBatchingWindowSeconds: 5,
         ingestRetryAttempts: 20,
         streamRetentionHours: 720,
+        failedRecordsRetentionDays: 30,
       }),
     );
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [{ Id: 'ExpireFailedBatches', ExpirationInDays: 30, Status: 'Enabled' }] },
+    });
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 500,
       MaximumBatchingWindowInSeconds: 5,
@@ -83,7 +119,7 @@ describe('ingest function', () => {
     });
   });
 
-  it('keeps failed batches in an encrypted, private, SSL-only bucket that expires them', () => {
+  it('keeps failed batches in an encrypted, private, SSL-only bucket for 400 days', () => {
     const bucket = template.toJSON().Resources[bucketId];
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
@@ -96,7 +132,7 @@ describe('ingest function', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       },
-      LifecycleConfiguration: { Rules: [{ Id: 'ExpireFailedBatches', ExpirationInDays: 90, Status: 'Enabled' }] },
+      LifecycleConfiguration: { Rules: [{ Id: 'ExpireFailedBatches', ExpirationInDays: 400, Status: 'Enabled' }] },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
@@ -183,7 +219,12 @@ describe('ingest function', () => {
       [{ batchSize: 0 }, 'batchSize must be a whole number from 1 to 10000, got 0'],
       [{ batchSize: 10001 }, 'batchSize must be a whole number from 1 to 10000, got 10001'],
       [{ maxBatchingWindow: Duration.seconds(301) }, 'maxBatchingWindow must be 0 to 300 whole seconds'],
-      [{ retryAttempts: -1 }, 'retryAttempts must be a whole number from 0 to 10000, got -1'],
+      [
+        { retryAttempts: -2 },
+        'retryAttempts must be -1 (until maxRecordAge) or a whole number from 0 to 10000, got -2',
+      ],
+      [{ failedRecordsExpiration: Duration.hours(12) }, 'failedRecordsExpiration must be 1 to 3650 whole days'],
+      [{ timeout: Duration.seconds(60) }, 'timeout must be 104 s (the worst case of one record'],
       [{ maxRecordAge: Duration.seconds(30) }, 'maxRecordAge must be 60 to 604800 whole seconds'],
       [{ maxRecordAge: Duration.days(8) }, 'maxRecordAge must be 60 to 604800 whole seconds'],
       [{ quarantineRetentionDays: 0 }, 'quarantineRetentionDays must be a whole number from 1 to 3650, got 0'],
@@ -193,6 +234,7 @@ describe('ingest function', () => {
 
     it('accepts the limits themselves', () => {
       expect(build({ batchSize: 10000, maxBatchingWindow: Duration.seconds(300), retryAttempts: 10000 })).not.toThrow();
+      expect(build({ retryAttempts: -1, failedRecordsExpiration: Duration.days(3650) })).not.toThrow();
     });
   });
 });

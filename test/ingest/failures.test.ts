@@ -12,7 +12,7 @@ import {
   ThrottlingException,
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamRecord } from 'aws-lambda';
 import { decodeReading, type Reading } from '../../core';
 import { createHandler } from '../../functions/ingest';
 import type { IngestConfig } from '../../functions/ingest/config';
@@ -22,6 +22,11 @@ import { processRecord, type RecordContext } from '../../functions/ingest/proces
 import { decodeIncoming } from '../../functions/ingest/decode-record';
 import { fromKinesisRecord } from '../../functions/ingest/kinesis-record';
 import { SeriesRegistry } from '../../functions/ingest/series-registry';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  RECORD_START_BUDGET_MILLIS,
+  RESPONSE_RESERVE_MILLIS,
+} from '../../functions/shared/time-budget';
 import { freePort } from '../../local/services/free-port';
 import {
   freshTables,
@@ -395,5 +400,115 @@ describe('the decision for one record', () => {
     await processRecord(ctx, decode(reading(B, 1)));
     // THEN two registry writes were made
     expect(registryWrites).toBe(2);
+  });
+});
+
+describe('retries bounded by age see only infrastructure failures', () => {
+  // The event source mapping retries a reported record until it is MaximumRecordAgeInSeconds old
+  // (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html): only an infrastructure failure may be reported,
+  // or a poison record would hold its shard for 23 hours. Played here as Lambda does it: redeliver from the lowest
+  // reported sequence number until nothing is reported, at most 20 times.
+  async function deliverUntilDone(h: ReturnType<typeof handlerWith>, records: KinesisStreamRecord[]) {
+    let batch = records;
+    for (let delivery = 1; delivery <= 20; delivery++) {
+      const reported = (await h(eventOf(batch))).batchItemFailures.map((f) => f.itemIdentifier);
+      if (reported.length === 0) return delivery;
+      const lowest = reported.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
+      batch = batch.slice(batch.findIndex((r) => r.kinesis.sequenceNumber === lowest));
+    }
+    return Infinity;
+  }
+  const refuse = () =>
+    new DynamoDBServiceException({
+      name: 'ValidationException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Number overflow. Attempting to store a number with magnitude larger than supported range',
+    });
+
+  it('quarantines on the first delivery a record that fails for a non-infrastructure reason every time, and never reports it', async () => {
+    // GIVEN a batch with bad JSON, a bad envelope, a conflict and a reading DynamoDB refuses on every delivery
+    const refused = reading(B, 1);
+    const records = [
+      reading(A, 1, '1'),
+      stream.record({ topic: A, payload: '{not json' }),
+      stream.raw(Buffer.from('not an envelope')),
+      reading(A, 1, '2'),
+      refused,
+      reading(C, 1),
+    ];
+    const h = handlerWith(faultyClient(failReadingOf(refused, refuse)), 4);
+    // WHEN it is delivered until nothing is reported
+    const deliveries = await deliverUntilDone(h, records);
+    // THEN one delivery was enough: every poison record is quarantined, the good ones stored
+    expect(deliveries).toBe(1);
+    const reasons = (await scanAll(dynamo.client, config.quarantineTableName)).map((q) => q.reason?.S).sort();
+    expect(reasons).toEqual(['bad-envelope', 'bad-value', 'conflict', 'not-json']);
+    expect(await storedSequenceNumbers()).toEqual(sequenceNumbers([records[0]!, records[5]!]).sort());
+  });
+
+  it('fails a record on every delivery while DynamoDB throttles it: that alone is what the mapping retries', async () => {
+    // GIVEN the same kind of batch, one reading's write throttled on every delivery
+    const throttled = reading(B, 1);
+    const records = [reading(A, 1), throttled, reading(C, 1)];
+    const throttle = () => new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
+    const h = handlerWith(faultyClient(failReadingOf(throttled, throttle)), 1);
+    // WHEN it is delivered again and again
+    const deliveries = await deliverUntilDone(h, records);
+    // THEN it is reported every time (the mapping keeps retrying it until its maximum age), and not quarantined
+    expect(deliveries).toBe(Infinity);
+    expect(await scanAll(dynamo.client, config.quarantineTableName)).toEqual([]);
+  });
+});
+
+describe('the deadline', () => {
+  // A Lambda invocation ends at its timeout and then reports nothing: the whole batch is retried and bisected
+  // (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html). The handler asks
+  // context.getRemainingTimeInMillis() before each record (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html).
+  function contextWithClock(remainingAtStart: number, elapsed: () => number): Context {
+    return { getRemainingTimeInMillis: () => remainingAtStart - elapsed() } as Partial<Context> as Context;
+  }
+
+  it('starts no record without time for its worst case, and reports every record it did not start', async () => {
+    // GIVEN six readings of six series, one at a time, and every DynamoDB call taking 25 s of the invocation's time
+    let elapsed = 0;
+    const client = faultyClient(() => {
+      elapsed += 25_000;
+      return undefined;
+    });
+    const records = [reading(A, 1), reading(B, 1), reading(C, 1), reading(A, 2), reading(B, 2), reading(C, 2)];
+    const h = createHandler({
+      client,
+      config,
+      clock: () => NOW,
+      logger: silentLogger(),
+      metrics: silentMetrics(),
+      concurrency: 1,
+    });
+    // WHEN the invocation starts with the function's full timeout left
+    const context = contextWithClock(FUNCTION_TIMEOUT_SECONDS * 1000, () => elapsed);
+    const result = await h(eventOf(records), context);
+    // THEN each record started with at least its worst case left, so none ran into the timeout
+    expect(elapsed).toBeLessThanOrEqual(FUNCTION_TIMEOUT_SECONDS * 1000 - RESPONSE_RESERVE_MILLIS);
+    // AND A1 (registry and reading, 50 s), A2 (its series known, 25 s) and B1 (50 s) were written; B2 found 81 s
+    // left, under the 104 s budget, so it and C's records were reported, nothing lost
+    const stored = await storedSequenceNumbers();
+    expect(stored).toEqual(sequenceNumbers([records[0]!, records[3]!, records[1]!]).sort());
+    const reported = result.batchItemFailures.map((f) => f.itemIdentifier);
+    expect(reported).toEqual(sequenceNumbers([records[2]!, records[4]!, records[5]!]));
+  });
+
+  it('starts nothing and reports the whole batch when the invocation begins with less than one record of time', async () => {
+    // GIVEN an invocation with less left than the worst case of one record
+    const records = [reading(A, 1), reading(B, 1)];
+    const h = handlerWith(dynamo.client, 4);
+    // WHEN it runs
+    const result = await h(
+      eventOf(records),
+      contextWithClock(RECORD_START_BUDGET_MILLIS - 1, () => 0),
+    );
+    // THEN nothing is written and every record is reported
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(sequenceNumbers(records));
+    expect(await storedSequenceNumbers()).toEqual([]);
   });
 });

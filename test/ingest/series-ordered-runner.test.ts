@@ -90,7 +90,7 @@ describe('runSeriesOrdered', () => {
       4,
       async () => 1,
     );
-    expect(run).toEqual({ results: [], incomplete: [], errors: [] });
+    expect(run).toEqual({ results: [], incomplete: [], errors: [], outOfTime: false });
   });
 
   it.each([[0], [1.5], [-1]])('fails when the concurrency is %p', async (concurrency) => {
@@ -102,5 +102,25 @@ describe('runSeriesOrdered', () => {
         async () => 1,
       ),
     ).rejects.toThrow(`concurrency must be a positive integer, got ${concurrency}`);
+  });
+});
+
+describe('runSeriesOrdered out of time', () => {
+  it('starts nothing once mayStart says no, finishes what runs, and lists the rest as incomplete', async () => {
+    // GIVEN six items of three groups, one at a time, and time for three starts
+    let starts = 0;
+    const keys = ['a', 'b', 'c', 'a', 'b', 'c'];
+    // WHEN they run
+    const run = await runSeriesOrdered(
+      keys,
+      (k) => k,
+      1,
+      async (k) => k,
+      () => starts++ < 3,
+    );
+    // THEN group a (items 0, 3) and item 1 of b completed; the rest is incomplete, and the run says why
+    expect(run.outOfTime).toBe(true);
+    expect(run.errors).toEqual([]);
+    expect(run.incomplete).toEqual([2, 4, 5]);
   });
 });

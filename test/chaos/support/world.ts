@@ -48,7 +48,8 @@ export const STREAM_NAME = 'chaos-stream';
 export const POLLER_SETTINGS = {
   batchSize: APP_CONFIG_DEFAULTS.ingestBatchSize,
   batchingWindowMillis: APP_CONFIG_DEFAULTS.ingestMaxBatchingWindowSeconds * 1000,
-  maxRetryAttempts: APP_CONFIG_DEFAULTS.ingestRetryAttempts,
+  // -1 is the mapping's "until the record's maximum age"; the poller has no record age, so it never gives up.
+  maxRetryAttempts: APP_CONFIG_DEFAULTS.ingestRetryAttempts < 0 ? Infinity : APP_CONFIG_DEFAULTS.ingestRetryAttempts,
 } satisfies Partial<StreamPollerOptions>;
 
 // The handler's own logger and metrics, silenced: a run writes hundreds of thousands of records.
