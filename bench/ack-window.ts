@@ -89,7 +89,7 @@ export async function benchAckWindow(ctx: BenchContext): Promise<BenchOutput> {
               target: { of: 'ratio' as const, op: '>=' as const, threshold: 0.8, text: '>= 80% of W/L' },
               note:
                 maxInflight > PUT_RECORDS_MAX_RECORDS
-                  ? `the bridge's sink keeps one PutRecords call (at most ${PUT_RECORDS_MAX_RECORDS} records) in flight, so it cannot pass ${PUT_RECORDS_MAX_RECORDS} / L = ${windowBound(PUT_RECORDS_MAX_RECORDS, latencyMillis).toLocaleString('en-US')} msg/s whatever W is; ${common}`
+                  ? `several PutRecords calls (at most ${PUT_RECORDS_MAX_RECORDS} records each) in flight; ${common}`
                   : common,
             }
           : {

@@ -140,11 +140,11 @@ export async function drainWithBridge(
           ...deps,
           kinesisClient: sink.onBatch
             ? countingKinesisClient(
-                createKinesisClient(config.kinesis.requestTimeoutMillis),
+                createKinesisClient(config.kinesis.requestTimeoutMillis, config.kinesis.maxCallsInFlight),
                 sink.onBatch,
                 sink.onCallMillis,
               )
-            : createKinesisClient(config.kinesis.requestTimeoutMillis),
+            : createKinesisClient(config.kinesis.requestTimeoutMillis, config.kinesis.maxCallsInFlight),
         })
       : sink.kind === 'instant'
         ? new Bridge(config, { ...deps, sink: (onWritten) => new InstantSink(onWritten) })
@@ -157,6 +157,7 @@ export async function drainWithBridge(
                 maxBatchRecords: config.kinesis.maxBatchRecords,
                 maxBatchBytes: config.kinesis.maxBatchBytes,
                 lingerMillis: config.kinesis.lingerMillis,
+                maxCallsInFlight: config.kinesis.maxCallsInFlight,
                 retryMinMillis: config.kinesis.retryMinMillis,
                 retryMaxMillis: config.kinesis.retryMaxMillis,
                 logger: silentLogger,

@@ -52,11 +52,14 @@ export class Bridge {
       this.sink = deps.sink(onWritten);
     } else {
       const sink = new KinesisSink<Delivery<Connection> | undefined>({
-        client: deps.kinesisClient ?? createKinesisClient(config.kinesis.requestTimeoutMillis),
+        client:
+          deps.kinesisClient ??
+          createKinesisClient(config.kinesis.requestTimeoutMillis, config.kinesis.maxCallsInFlight),
         streamName: config.kinesis.streamName,
         maxBatchRecords: config.kinesis.maxBatchRecords,
         maxBatchBytes: config.kinesis.maxBatchBytes,
         lingerMillis: config.kinesis.lingerMillis,
+        maxCallsInFlight: config.kinesis.maxCallsInFlight,
         retryMinMillis: config.kinesis.retryMinMillis,
         retryMaxMillis: config.kinesis.retryMaxMillis,
         logger: deps.logger,

@@ -65,6 +65,8 @@ export interface KinesisConfig {
   readonly maxBatchBytes: number;
   /** How long a record may wait for a batch to fill while no PutRecords call is in flight. */
   readonly lingerMillis: number;
+  /** Most PutRecords calls in flight at once (one while Kinesis is failing). */
+  readonly maxCallsInFlight: number;
   readonly retryMinMillis: number;
   readonly retryMaxMillis: number;
   readonly requestTimeoutMillis: number;
@@ -79,6 +81,7 @@ export const DEFAULTS = {
   BRIDGE_LINGER_MILLIS: 0,
   BRIDGE_MAX_BATCH_RECORDS: PUT_RECORDS_MAX_RECORDS,
   BRIDGE_MAX_BATCH_BYTES: PUT_RECORDS_MAX_BYTES,
+  BRIDGE_MAX_CALLS_IN_FLIGHT: 8,
   BRIDGE_RETRY_MIN_MILLIS: 100,
   BRIDGE_RETRY_MAX_MILLIS: 5_000,
   BRIDGE_REQUEST_TIMEOUT_MILLIS: 10_000,
@@ -282,6 +285,7 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
       maxBatchRecords: int('BRIDGE_MAX_BATCH_RECORDS', 1, PUT_RECORDS_MAX_RECORDS),
       maxBatchBytes: int('BRIDGE_MAX_BATCH_BYTES', 1024 * 1024 + 256, PUT_RECORDS_MAX_BYTES),
       lingerMillis: int('BRIDGE_LINGER_MILLIS', 0, 10_000),
+      maxCallsInFlight: int('BRIDGE_MAX_CALLS_IN_FLIGHT', 1, 64),
       retryMinMillis,
       retryMaxMillis,
       requestTimeoutMillis: int('BRIDGE_REQUEST_TIMEOUT_MILLIS', 100, 600_000),

@@ -1,8 +1,22 @@
 /**
  * The Kinesis sink: batches stream records into PutRecords calls (up to 500 records and 5 MiB, after a short linger)
  * and retries, for as long as it takes, exactly the entries that failed, with jittered exponential backoff. It never
- * drops a record. One call is in flight at a time and the failed entries of a call are sent again, alone, before any
- * newer record: so one meter's records reach its shard in the order they were received.
+ * drops a record. Several calls may be in flight at once (`maxCallsInFlight`), so the window of unacknowledged
+ * messages, not one call's round trip, bounds throughput; the acknowledgement window still releases PUBACKs in
+ * receive order whatever order the calls finish in.
+ *
+ * Order per partition key (one meter's records on its shard) is kept across calls: a record whose key is in a call
+ * still in flight, or waiting to be retried, is held back until that call's records of the key are written, and the
+ * failed entries of a call are sent again before any newer record of their key. Two concurrent calls could otherwise
+ * be sequenced by Kinesis in either order. Within one call, Kinesis itself may fail an entry and write a later one of
+ * the same key ("PutRecords doesn't guarantee the ordering of records",
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html); that is the only reordering, as it
+ * was with one call in flight. The ingest function keeps each series in stream order (the first delivered value of a
+ * reading wins a conflict), so this order is what decides a conflict; a reading's identity never depends on it.
+ *
+ * After a failure the sink falls back to one call in flight (the retry first, after backoff) until a call succeeds
+ * whole: a throttled stream is not hit harder. Memory: the sink holds only records whose messages are in the
+ * bridge's bounded window.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -44,6 +58,8 @@ export interface KinesisSinkOptions<T> {
   readonly maxBatchBytes?: number;
   /** @default 0 (flush on the next turn of the event loop) */
   readonly lingerMillis?: number;
+  /** Most PutRecords calls in flight at once while Kinesis answers without failures. @default 8 */
+  readonly maxCallsInFlight?: number;
   /** @default 100 */
   readonly retryMinMillis?: number;
   /** @default 5000 */
@@ -63,17 +79,19 @@ const SINK_DEFAULTS = {
   maxBatchRecords: 500,
   maxBatchBytes: 5 * 1024 * 1024,
   lingerMillis: 0,
+  maxCallsInFlight: 8,
   retryMinMillis: 100,
   retryMaxMillis: 5_000,
 } satisfies Partial<KinesisSinkOptions<unknown>>;
 
 /** A Kinesis client for the bridge: HTTP/1.1 with keep-alive, a request timeout, and no SDK retries (the sink retries). */
-export function createKinesisClient(requestTimeoutMillis = 10_000): KinesisClient {
+export function createKinesisClient(requestTimeoutMillis = 10_000, maxSockets = 8): KinesisClient {
   return new KinesisClient({
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 8 }),
-      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 8 }),
+      // one socket per call in flight: a call never waits for another's socket
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets }),
       connectionTimeout: Math.min(5_000, requestTimeoutMillis),
       requestTimeout: requestTimeoutMillis,
       // without this, @smithy/node-http-handler 4.x only logs a warning and a black-holed request hangs forever
@@ -82,15 +100,48 @@ export function createKinesisClient(requestTimeoutMillis = 10_000): KinesisClien
   });
 }
 
+/** A FIFO with O(1) shift. */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.head += 1;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
 /** Writes records to one Kinesis stream with PutRecords. */
 export class KinesisSink<T> implements RecordSink<T> {
   readonly stats: SinkStats = { calls: 0, retriedEntries: 0, failedCalls: 0 };
   private readonly options: Required<KinesisSinkOptions<T>>;
-  private readonly waiting: Entry<T>[] = [];
-  private waitingHead = 0;
+  /** Records put and not yet looked at, in put order. */
+  private readonly waiting = new Queue<Entry<T>>();
   private waitingBytes = 0;
+  /** Records released from `held` (their key is free again): sent before `waiting`. */
+  private readonly ready = new Queue<Entry<T>>();
+  /** Per partition key: records held back while the key is in a call or waiting for a retry, in put order. */
+  private readonly held = new Map<string, Entry<T>[]>();
+  private heldCount = 0;
+  /** Per partition key: its records in calls in flight or in `retry` (sent, not yet written). */
+  private readonly keyInCalls = new Map<string, number>();
   private retry: Entry<T>[] = [];
-  private inFlight = 0;
+  private callsInFlight = 0;
+  private entriesInFlight = 0;
   private failures = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private timerIsImmediate = false;
@@ -100,10 +151,18 @@ export class KinesisSink<T> implements RecordSink<T> {
 
   constructor(options: KinesisSinkOptions<T>) {
     this.options = { ...SINK_DEFAULTS, ...options };
+    if (!Number.isInteger(this.options.maxCallsInFlight) || this.options.maxCallsInFlight < 1) {
+      throw new Error(`maxCallsInFlight must be an integer of at least 1, got ${this.options.maxCallsInFlight}`);
+    }
   }
 
   get queued(): number {
-    return this.waiting.length - this.waitingHead + this.retry.length + this.inFlight;
+    return this.waiting.length + this.ready.length + this.heldCount + this.retry.length + this.entriesInFlight;
+  }
+
+  /** PutRecords calls in flight now. */
+  get callsPending(): number {
+    return this.callsInFlight;
   }
 
   put(record: EncodedStreamRecord, token: T): void {
@@ -141,21 +200,31 @@ export class KinesisSink<T> implements RecordSink<T> {
     this.timer = undefined;
   }
 
-  /** Arranges the next call: retries first (after backoff), else a batch once it is full or has lingered. */
+  /**
+   * Arranges the next call: a retry first (after backoff, alone), else a batch once a call slot is free and the batch
+   * is full or has lingered.
+   */
   private schedule(): void {
-    if (this.closed || this.inFlight > 0 || this.timer !== undefined) return;
+    if (this.closed || this.timer !== undefined) return;
     if (this.retry.length > 0) {
+      // the retry goes alone, once the calls already in flight are answered
+      if (this.callsInFlight > 0) return;
       const delay = backoffDelay(this.failures, {
         minMillis: this.options.retryMinMillis,
         maxMillis: this.options.retryMaxMillis,
       });
-      this.setTimer(delay, () => this.send(this.retry.splice(0)));
+      this.setTimer(delay, () => this.send(this.retry.splice(0), true));
       return;
     }
-    const count = this.waiting.length - this.waitingHead;
+    // after a failure, one call at a time until a call succeeds whole
+    const slots = this.failures > 0 ? 1 : this.options.maxCallsInFlight;
+    if (this.callsInFlight >= slots) return;
+    const count = this.waiting.length + this.ready.length;
     if (count === 0) return;
     const full = count >= this.options.maxBatchRecords || this.waitingBytes >= this.options.maxBatchBytes;
-    this.setTimer(full ? 0 : this.options.lingerMillis, () => this.send(this.takeBatch()));
+    // linger only while nothing is in flight: with a call out, its answer is the next chance to batch anyway
+    const linger = this.callsInFlight > 0 ? 0 : this.options.lingerMillis;
+    this.setTimer(full ? 0 : linger, () => this.send(this.takeBatch()));
   }
 
   private setTimer(delay: number, fn: () => void): void {
@@ -168,45 +237,87 @@ export class KinesisSink<T> implements RecordSink<T> {
     this.timer = delay <= 0 ? setImmediate(run) : setTimeout(run, delay);
   }
 
+  /** The next batch: released records first, then waiting ones; records of a key busy in another call are held. */
   private takeBatch(): Entry<T>[] {
     const batch: Entry<T>[] = [];
+    const keys = new Set<string>();
     let bytes = 0;
-    while (this.waitingHead < this.waiting.length && batch.length < this.options.maxBatchRecords) {
-      const next = this.waiting[this.waitingHead] as Entry<T>;
-      if (batch.length > 0 && bytes + next.bytes > this.options.maxBatchBytes) break;
+    const fits = (next: Entry<T>) =>
+      batch.length < this.options.maxBatchRecords &&
+      (batch.length === 0 || bytes + next.bytes <= this.options.maxBatchBytes);
+    const consider = (next: Entry<T>) => {
+      const key = next.record.partitionKey;
+      if (!keys.has(key) && (this.keyInCalls.has(key) || this.held.has(key))) {
+        const queue = this.held.get(key);
+        if (queue) queue.push(next);
+        else this.held.set(key, [next]);
+        this.heldCount += 1;
+        return;
+      }
+      keys.add(key);
       batch.push(next);
       bytes += next.bytes;
-      this.waitingHead += 1;
-      this.waitingBytes -= next.bytes;
-    }
-    if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
-      this.waiting.splice(0, this.waitingHead);
-      this.waitingHead = 0;
+    };
+    for (let next = this.ready.peek(); next && fits(next); next = this.ready.peek()) consider(this.ready.shift()!);
+    if (this.ready.length === 0) {
+      for (let next = this.waiting.peek(); next && fits(next); next = this.waiting.peek()) {
+        this.waiting.shift();
+        this.waitingBytes -= next.bytes;
+        consider(next);
+      }
     }
     return batch;
   }
 
-  private send(batch: Entry<T>[]): void {
+  private send(batch: Entry<T>[], isRetry = false): void {
     if (batch.length === 0 || this.closed) {
       this.schedule();
       return;
     }
-    this.inFlight = batch.length;
+    // a retried entry's key has stayed counted since its first call
+    if (!isRetry) {
+      for (const e of batch) {
+        const key = e.record.partitionKey;
+        this.keyInCalls.set(key, (this.keyInCalls.get(key) ?? 0) + 1);
+      }
+    }
+    this.callsInFlight += 1;
+    this.entriesInFlight += batch.length;
     this.stats.calls += 1;
     void this.call(batch).then(({ written, failed }) => {
-      this.inFlight = 0;
+      this.callsInFlight -= 1;
+      this.entriesInFlight -= batch.length;
       if (this.closed) return;
       if (failed.length > 0) {
         this.failures += 1;
         this.stats.retriedEntries += failed.length;
-        this.retry = failed;
-      } else {
+        // failed entries keep their keys busy: nothing newer of those keys is sent before them
+        this.retry.push(...failed);
+      } else if (this.retry.length === 0) {
         this.failures = 0;
       }
+      for (const e of written) this.release(e.record.partitionKey);
       if (written.length > 0) this.options.onWritten(written.map((e) => e.token));
       if (this.queued === 0) for (const w of this.drainWaiters.splice(0)) w();
       this.schedule();
     });
+    // another slot may be free and more records waiting
+    this.schedule();
+  }
+
+  /** One record of `key` is written: when it was the key's last in a call, its held records become ready. */
+  private release(key: string): void {
+    const left = (this.keyInCalls.get(key) ?? 1) - 1;
+    if (left > 0) {
+      this.keyInCalls.set(key, left);
+      return;
+    }
+    this.keyInCalls.delete(key);
+    const queue = this.held.get(key);
+    if (!queue) return;
+    this.held.delete(key);
+    this.heldCount -= queue.length;
+    for (const e of queue) this.ready.push(e);
   }
 
   /** One PutRecords call; never rejects: whatever did not succeed is returned as failed. */

@@ -18,7 +18,7 @@ import {
   type TestKinesis,
   numbersIn,
 } from './harness';
-import { observePutRecords } from './kinesis-fault';
+import { delayPutRecords, observePutRecords } from './kinesis-fault';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { pairAcks } from './ack-pairs';
 
@@ -40,7 +40,11 @@ describe('acknowledgement after persist', () => {
     await broker.destroy();
   });
 
-  async function setUp(brokerOptions: Parameters<typeof startMosquitto>[0], env: Record<string, string> = {}) {
+  async function setUp(
+    brokerOptions: Parameters<typeof startMosquitto>[0],
+    env: Record<string, string> = {},
+    latencyOfCall?: (call: number) => number,
+  ) {
     broker = await startMosquitto(brokerOptions);
     kinesis = await startTestKinesis();
     mqttProxy = await startTcpProxy(broker.port, { tapMqtt: true });
@@ -48,6 +52,7 @@ describe('acknowledgement after persist', () => {
     const kinesisEndpoint = `http://127.0.0.1:${kinesisProxy.port}`;
     const client = kinesisClientFor(kinesisEndpoint);
     const observed = observePutRecords(client);
+    if (latencyOfCall) delayPutRecords(client, latencyOfCall);
     bridge = await startInProcessBridge(bridgeEnv(`mqtt://127.0.0.1:${mqttProxy.port}`, kinesisEndpoint, env), {
       kinesisClient: client,
     });
@@ -79,6 +84,30 @@ describe('acknowledgement after persist', () => {
     // AND the window was used: several messages per PutRecords call, not one per round trip
     expect(calls.length).toBeLessThan(500);
     expect(numbersIn(await kinesis.readAll()).size).toBe(1000);
+  });
+
+  it('sends PUBACKs in PUBLISH order when a later PutRecords call is answered before an earlier one', async () => {
+    // GIVEN a bridge with several calls in flight, where every third PutRecords call takes 300 ms and the others 5 ms
+    const { writtenAt, calls } = await setUp(
+      { maxInflightMessages: 100 },
+      { BRIDGE_MAX_CALLS_IN_FLIGHT: '4', BRIDGE_MAX_BATCH_RECORDS: '20' },
+      (call) => (call % 3 === 1 ? 300 : 5),
+    );
+    // WHEN 600 messages are published
+    await publishAll(broker.url, numbered(600));
+    await waitUntil(() => bridge!.status().acked >= 600, 30_000, 'all acked');
+    const pubacks = () => mqttProxy.packets.filter((p) => p.packet.cmd === 'puback').length;
+    await waitUntil(() => pubacks() >= 600, 10_000, 'all PUBACKs through the proxy');
+    // THEN some records were written before records received earlier (calls overtook each other)
+    const pairs = pairAcks(mqttProxy.packets);
+    const byPublish = [...pairs].sort((a, b) => a.publishSeq - b.publishSeq);
+    const overtaken = byPublish.some((p, i) => i > 0 && writtenAt.get(p.n)! < writtenAt.get(byPublish[i - 1]!.n)!);
+    expect(overtaken).toBe(true);
+    expect(calls.length).toBeGreaterThan(30);
+    // AND still every PUBACK follows its record's write, and PUBACKs follow the PUBLISH order
+    for (const p of pairs) expect(writtenAt.get(p.n)!).toBeLessThan(p.ackSeq);
+    expect(pairs.map((p) => p.n)).toEqual(byPublish.map((p) => p.n));
+    expect(numbersIn(await kinesis.readAll()).size).toBe(600);
   });
 
   it('sends no PUBACK while Kinesis is unavailable, holds at most the configured window, and recovers fully', async () => {

@@ -80,3 +80,17 @@ export function observePutRecords(
   );
   return { calls, writtenAt };
 }
+
+/** Delays each PutRecords call by `latencyOfCall(n)` ms (call n, 1-based) before it reaches Kinesis. */
+export function delayPutRecords(client: KinesisClient, latencyOfCall: (call: number) => number): void {
+  let callNo = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'PutRecordsCommand') return next(args);
+      callNo += 1;
+      await new Promise((r) => setTimeout(r, latencyOfCall(callNo)));
+      return next(args);
+    },
+    { step: 'initialize', name: 'testDelayPutRecords' },
+  );
+}
