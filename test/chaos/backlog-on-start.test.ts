@@ -4,29 +4,20 @@
  * losing a message and within its memory bound; the drain time is recorded.
  */
 import { expectBooksBalanced } from './support/audit';
-import { stopEverything } from './support/children';
-import { newResult, saveResult } from './support/results';
 import { mib } from './support/rss';
-import { linesWithSecrets, pollerSummary, RssWatch, seconds, settle } from './support/scenario';
-import { startWorld } from './support/world';
+import { pollerSummary, seconds, settle } from './support/scenario';
+import { defineScenario } from './support/define-scenario';
 
 const BACKLOG = 100_000;
 /** The stated bound on the bridge's resident memory (see scenario 3). */
 const RSS_BOUND_MIB = 256;
-const result = newResult('backlog-on-start', 5, 'Backlog on start');
-const startedAt = Date.now();
-const rss = new RssWatch();
-
-afterAll(async () => {
-  rss.stop();
-  await stopEverything();
-  saveResult(result, startedAt);
-});
+const scenario = defineScenario({ id: 'backlog-on-start', order: 5, title: 'Backlog on start' });
+const { result, rss } = scenario;
 
 describe('scenario 5: a bridge starts with 100,000 messages waiting', () => {
   it('drains the backlog of its persistent session with nothing lost and bounded memory', async () => {
     // GIVEN a session with its subscription at the broker, and no bridge running
-    const world = await startWorld({ id: 'backlog-on-start' });
+    const world = await scenario.world();
     const first = await world.startBridge();
     await first.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
     expect((await first.kill('SIGTERM')).code).toBe(0);
@@ -45,15 +36,9 @@ describe('scenario 5: a bridge starts with 100,000 messages waiting', () => {
 
     // THEN every message reached the tables, and the bridge stayed within its memory bound
     const { audit, settledAt } = await settle(world, poller, [simulator.books], 300_000);
-    result.messages = books.published;
-    result.uniqueReadings = books.unique;
-    result.duplicatesPublished = books.duplicatesPublished;
-    result.malformedPublished = books.malformed.total;
+    scenario.record([books], audit);
     result.faults = `${books.published.toLocaleString('en-US')} messages queued while no bridge ran`;
     result.faultCount = 1;
-    result.lost = audit.lost;
-    result.duplicatedRows = audit.extraRows;
-    result.peakRssMiB = mib(rss.peakBytes());
     result.rssBoundMiB = RSS_BOUND_MIB;
     result.drainSeconds = seconds(drainedAt - startAt);
     result.recoverySeconds = seconds(settledAt - startAt);
@@ -72,8 +57,6 @@ describe('scenario 5: a bridge starts with 100,000 messages waiting', () => {
     expect(mib(rss.peakBytes())).toBeLessThanOrEqual(RSS_BOUND_MIB);
     expectBooksBalanced(audit);
 
-    await bridge.kill('SIGTERM');
-    expect(linesWithSecrets('backlog-on-start-', world.secrets)).toEqual([]);
-    result.passed = true;
+    await scenario.pass(world, bridge);
   }, 600_000);
 });

@@ -5,35 +5,23 @@
  */
 import { expectBooksBalanced } from './support/audit';
 import type { BridgeProcess } from './support/bridge-process';
-import { stopEverything } from './support/children';
-import { mib } from './support/rss';
-import { newResult, saveResult } from './support/results';
-import { linesWithSecrets, pollerSummary, RssWatch, seconds, seeded, settle, sleep } from './support/scenario';
-import { startWorld, type World } from './support/world';
+import { pollerSummary, seconds, seeded, settle, sleep } from './support/scenario';
+import { defineScenario } from './support/define-scenario';
 
 const MESSAGES = 20_000;
 const MIN_KILLS = 5;
 // A smaller window than the default 10,000 keeps each kill's redelivery (everything unacknowledged) to what the
 // suite's time budget affords; the property does not depend on the window's size.
 const BRIDGE_TUNING = { BRIDGE_MAX_PENDING_MESSAGES: '2000' };
-const result = newResult('bridge-killed', 1, 'Bridge killed');
-const startedAt = Date.now();
-const rss = new RssWatch();
-let world: World | undefined;
-
-afterAll(async () => {
-  rss.stop();
-  await stopEverything();
-  saveResult(result, startedAt);
-});
+const scenario = defineScenario({ id: 'bridge-killed', order: 1, title: 'Bridge killed' });
+const { result } = scenario;
 
 describe('scenario 1: the bridge is killed', () => {
   it(`loses nothing when the bridge is SIGKILLed at random moments, at least ${MIN_KILLS} times in ${MESSAGES} messages`, async () => {
     // GIVEN the whole pipeline, a subscribed bridge and the feed publishing 20,000 messages
-    world = await startWorld({ id: 'bridge-killed' });
-    const poller = await world.startPoller();
-    let bridge: BridgeProcess = rss.watch(await world.startBridge(BRIDGE_TUNING));
-    await bridge.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
+    const pipeline = await scenario.pipeline({ bridgeEnv: BRIDGE_TUNING });
+    const { world, poller } = pipeline;
+    let bridge: BridgeProcess = pipeline.bridge;
     const simulator = await world.publish({ count: MESSAGES, ratePerSecond: 1000, feed: { seed: 101 } });
     let published = false;
     void simulator.finished.then(() => (published = true));
@@ -49,26 +37,19 @@ describe('scenario 1: the bridge is killed', () => {
       kills.push(
         `received ${before?.received ?? '?'}, acked ${before?.acked ?? '?'}, pending ${before?.pending ?? '?'}`,
       );
-      bridge = rss.watch(await world.startBridge(BRIDGE_TUNING));
-      await bridge.waitForStatus((s) => s.subscribed, 30_000, 'subscribed after restart');
+      bridge = await scenario.subscribedBridge(world, BRIDGE_TUNING);
       lastRestart = Date.now();
       if (kills.length >= 20) break;
     }
     const books = await simulator.finished;
-    result.messages = books.published;
-    result.uniqueReadings = books.unique;
-    result.duplicatesPublished = books.duplicatesPublished;
-    result.malformedPublished = books.malformed.total;
     result.faults = `SIGKILL ×${kills.length}`;
     result.faultCount = kills.length;
     result.notes!.push(`bridge state at each kill: ${kills.join('; ')}`);
 
     // THEN once the pipeline caught up, the books balance
     const { audit, settledAt } = await settle(world, poller, [simulator.books], 180_000);
-    result.lost = audit.lost;
-    result.duplicatedRows = audit.extraRows;
+    scenario.record([books], audit);
     result.recoverySeconds = seconds(settledAt - lastRestart);
-    result.peakRssMiB = mib(rss.peakBytes());
     const stats = poller.stats();
     result.notes!.push(pollerSummary(stats));
     const wire = world.tap.counts;
@@ -89,8 +70,6 @@ describe('scenario 1: the bridge is killed', () => {
     expect(wire.outOfOrderPubacks).toBe(0);
 
     // AND no log line of any bridge holds a password
-    await bridge.kill('SIGTERM');
-    expect(linesWithSecrets('bridge-killed-', world.secrets)).toEqual([]);
-    result.passed = true;
+    await scenario.pass(world, bridge);
   });
 });

@@ -4,30 +4,17 @@
  * bridge had not acknowledged must survive the restart; nothing may be lost.
  */
 import { expectBooksBalanced } from './support/audit';
-import { stopEverything } from './support/children';
-import { newResult, saveResult } from './support/results';
-import { mib } from './support/rss';
-import { linesWithSecrets, pollerSummary, RssWatch, seconds, settle } from './support/scenario';
-import { startWorld } from './support/world';
+import { pollerSummary, seconds, settle } from './support/scenario';
+import { defineScenario } from './support/define-scenario';
 
 const BURST = 6_000;
-const result = newResult('broker-restarted', 2, 'Broker restarted');
-const startedAt = Date.now();
-const rss = new RssWatch();
-
-afterAll(async () => {
-  rss.stop();
-  await stopEverything();
-  saveResult(result, startedAt);
-});
+const scenario = defineScenario({ id: 'broker-restarted', order: 2, title: 'Broker restarted' });
+const { result } = scenario;
 
 describe('scenario 2: the broker restarts mid-run', () => {
   it('loses nothing when Mosquitto (persistence on) restarts while the bridge forwards', async () => {
     // GIVEN the pipeline with a subscribed bridge, and a burst of messages queued for it
-    const world = await startWorld({ id: 'broker-restarted' });
-    const poller = await world.startPoller();
-    const bridge = rss.watch(await world.startBridge());
-    await bridge.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
+    const { world, poller, bridge } = await scenario.pipeline();
     const first = await world.publish({ count: BURST, feed: { seed: 201 } });
     const firstBooks = await first.finished;
 
@@ -49,15 +36,9 @@ describe('scenario 2: the broker restarts mid-run', () => {
     // THEN once the pipeline caught up, the books of both bursts balance
     const { audit, settledAt } = await settle(world, poller, [first.books, second.books], 180_000);
     const after = await bridge.status();
-    result.messages = firstBooks.published + secondBooks.published;
-    result.uniqueReadings = firstBooks.unique + secondBooks.unique;
-    result.duplicatesPublished = firstBooks.duplicatesPublished + secondBooks.duplicatesPublished;
-    result.malformedPublished = firstBooks.malformed.total + secondBooks.malformed.total;
+    scenario.record([firstBooks, secondBooks], audit);
     result.faults = `mosquitto restart (SIGTERM, persistence) ×1, down ${seconds(brokerBack - restartStart)} s`;
     result.faultCount = 1;
-    result.lost = audit.lost;
-    result.duplicatedRows = audit.extraRows;
-    result.peakRssMiB = mib(rss.peakBytes());
     result.recoverySeconds = seconds(reconnected - brokerBack);
     result.notes!.push(
       `bridge at the restart: received ${atRestart?.received} of ${firstBooks.published}, acked ${atRestart?.acked}, pending ${atRestart?.pending}; ` +
@@ -75,8 +56,6 @@ describe('scenario 2: the broker restarts mid-run', () => {
     expect(world.tap.counts.sessionsPresent).toBe(connacks - 1);
     expectBooksBalanced(audit);
 
-    await bridge.kill('SIGTERM');
-    expect(linesWithSecrets('broker-restarted-', world.secrets)).toEqual([]);
-    result.passed = true;
+    await scenario.pass(world, bridge);
   });
 });

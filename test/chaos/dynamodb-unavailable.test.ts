@@ -6,31 +6,18 @@
  * deployed settings) retries them in order, no record is skipped, and afterwards the books balance.
  */
 import { expectBooksBalanced } from './support/audit';
-import { stopEverything } from './support/children';
-import { newResult, saveResult } from './support/results';
-import { mib } from './support/rss';
-import { linesWithSecrets, pollerSummary, RssWatch, seconds, settle, sleep } from './support/scenario';
-import { startWorld } from './support/world';
+import { pollerSummary, seconds, settle, sleep } from './support/scenario';
+import { defineScenario } from './support/define-scenario';
 
 const OUTAGE_MILLIS = 30_000;
 const MESSAGES = 8_000;
-const result = newResult('dynamodb-unavailable', 4, 'DynamoDB unavailable');
-const startedAt = Date.now();
-const rss = new RssWatch();
-
-afterAll(async () => {
-  rss.stop();
-  await stopEverything();
-  saveResult(result, startedAt);
-});
+const scenario = defineScenario({ id: 'dynamodb-unavailable', order: 4, title: 'DynamoDB unavailable' });
+const { result } = scenario;
 
 describe('scenario 4: DynamoDB hangs, throttles and then is unreachable, 30 s in all', () => {
   it('retries without skipping a record, and the books balance afterwards', async () => {
     // GIVEN the pipeline with a subscribed bridge, and the feed publishing
-    const world = await startWorld({ id: 'dynamodb-unavailable' });
-    const poller = await world.startPoller();
-    const bridge = rss.watch(await world.startBridge());
-    await bridge.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
+    const { world, poller, bridge } = await scenario.pipeline();
     const simulator = await world.publish({ count: MESSAGES, ratePerSecond: 250, feed: { seed: 401 } });
     await sleep(3000);
 
@@ -54,19 +41,13 @@ describe('scenario 4: DynamoDB hangs, throttles and then is unreachable, 30 s in
     const books = await simulator.finished;
     const { audit, settledAt } = await settle(world, poller, [simulator.books], 180_000);
     const stats = poller.stats();
-    result.messages = books.published;
-    result.uniqueReadings = books.unique;
-    result.duplicatesPublished = books.duplicatesPublished;
-    result.malformedPublished = books.malformed.total;
+    scenario.record([books], audit);
     // With a 5 s request timeout (the handler's client here is the local runner's, with the function's 5 s), requests
     // held by the black hole are abandoned and retried, so requests still arrive after its first 5 s. Requests that
     // never time out leave every shard's invocation stuck within the first second, and none arrive after.
     const lateRequests = proxy.blackholedAt.filter((t) => t - blackHoleStart > 5000).length;
     result.faults = `DynamoDB black-holed 10 s, throttled 10 s, refused 10 s (${seconds(outageEnd - outageStart)} s): ${proxy.faulted} requests failed`;
     result.faultCount = proxy.faulted;
-    result.lost = audit.lost;
-    result.duplicatedRows = audit.extraRows;
-    result.peakRssMiB = mib(rss.peakBytes());
     result.recoverySeconds = seconds(settledAt - outageEnd);
     result.notes!.push(
       `during the outage the poller made ${during.invocations - before.invocations} invocations: ` +
@@ -86,8 +67,6 @@ describe('scenario 4: DynamoDB hangs, throttles and then is unreachable, 30 s in
     expect(stats.onFailure).toEqual([]);
     expectBooksBalanced(audit);
 
-    await bridge.kill('SIGTERM');
-    expect(linesWithSecrets('dynamodb-unavailable-', world.secrets)).toEqual([]);
-    result.passed = true;
+    await scenario.pass(world, bridge);
   });
 });

@@ -5,23 +5,13 @@
  * resume the same session and forward the rest, with nothing lost.
  */
 import { expectBooksBalanced } from './support/audit';
-import { stopEverything } from './support/children';
-import { newResult, saveResult } from './support/results';
-import { mib } from './support/rss';
-import { linesWithSecrets, pollerSummary, RssWatch, seconds, settle } from './support/scenario';
-import { startWorld } from './support/world';
+import { pollerSummary, seconds, settle } from './support/scenario';
+import { defineScenario } from './support/define-scenario';
 
 const MESSAGES = 10_000;
 const SHUTDOWN_TIMEOUT_MILLIS = 20_000;
-const result = newResult('graceful-deploy', 8, 'Graceful deploy');
-const startedAt = Date.now();
-const rss = new RssWatch();
-
-afterAll(async () => {
-  rss.stop();
-  await stopEverything();
-  saveResult(result, startedAt);
-});
+const scenario = defineScenario({ id: 'graceful-deploy', order: 8, title: 'Graceful deploy' });
+const { result, rss } = scenario;
 
 interface StoppedLine {
   readonly message: string;
@@ -34,11 +24,8 @@ interface StoppedLine {
 describe('scenario 8: a deployment replaces the bridge', () => {
   it('flushes, acknowledges and exits 0 on SIGTERM, and the next bridge resumes the session with nothing lost', async () => {
     // GIVEN a bridge forwarding a burst, holding unacknowledged messages
-    const world = await startWorld({ id: 'graceful-deploy' });
-    const poller = await world.startPoller();
     const env = { BRIDGE_SHUTDOWN_TIMEOUT_MILLIS: String(SHUTDOWN_TIMEOUT_MILLIS) };
-    const first = rss.watch(await world.startBridge(env));
-    await first.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
+    const { world, poller, bridge: first } = await scenario.pipeline({ bridgeEnv: env });
     const simulator = await world.publish({ count: MESSAGES, feed: { seed: 801 } });
     const atSignal = await first.waitForStatus((s) => s.received >= 2000 && s.pending > 0, 60_000, 'messages pending');
 
@@ -71,15 +58,9 @@ describe('scenario 8: a deployment replaces the bridge', () => {
     const { audit, settledAt } = await settle(world, poller, [simulator.books], 180_000);
     expect(world.tap.counts.sessionsPresent).toBe(1);
 
-    result.messages = books.published;
-    result.uniqueReadings = books.unique;
-    result.duplicatesPublished = books.duplicatesPublished;
-    result.malformedPublished = books.malformed.total;
+    scenario.record([books], audit);
     result.faults = `SIGTERM ×1 with ${atSignal.pending} messages pending; a new bridge started`;
     result.faultCount = 1;
-    result.lost = audit.lost;
-    result.duplicatedRows = audit.extraRows;
-    result.peakRssMiB = mib(rss.peakBytes());
     result.recoverySeconds = seconds(settledAt - resumedAt);
     result.notes!.push(
       `SIGTERM to exit 0: ${seconds(exit.at - signalAt)} s (timeout ${SHUTDOWN_TIMEOUT_MILLIS / 1000} s); the stopped bridge received ` +
@@ -90,8 +71,6 @@ describe('scenario 8: a deployment replaces the bridge', () => {
     expect(simulator.failed()).toBe(0);
     expectBooksBalanced(audit);
 
-    await second.kill('SIGTERM');
-    expect(linesWithSecrets('graceful-deploy-', world.secrets)).toEqual([]);
-    result.passed = true;
+    await scenario.pass(world, second);
   });
 });

@@ -6,11 +6,9 @@
  * afterwards with nothing lost.
  */
 import { expectBooksBalanced } from './support/audit';
-import { stopEverything } from './support/children';
-import { newResult, saveResult } from './support/results';
 import { mib } from './support/rss';
-import { linesWithSecrets, pollerSummary, RssWatch, seconds, settle, sleep } from './support/scenario';
-import { startWorld } from './support/world';
+import { pollerSummary, seconds, settle, sleep } from './support/scenario';
+import { defineScenario } from './support/define-scenario';
 
 const OUTAGE_MILLIS = 30_000;
 const MESSAGES = 16_000;
@@ -26,25 +24,15 @@ const RSS_BOUND_MIB = 256;
  * hole must be abandoned after it and retried on a new connection, so the 15 s black hole sees several attempts.
  */
 const REQUEST_TIMEOUT_MILLIS = 3000;
-const result = newResult('kinesis-unavailable', 3, 'Kinesis unavailable');
-const startedAt = Date.now();
-const rss = new RssWatch();
-
-afterAll(async () => {
-  rss.stop();
-  await stopEverything();
-  saveResult(result, startedAt);
-});
+const scenario = defineScenario({ id: 'kinesis-unavailable', order: 3, title: 'Kinesis unavailable' });
+const { result, rss } = scenario;
 
 describe('scenario 3: Kinesis is unavailable for 30 s', () => {
   it('sends no PUBACK while Kinesis is unreachable, stays under its memory bound and catches up with nothing lost', async () => {
     // GIVEN the pipeline with a subscribed bridge, and the feed publishing 400 messages a second
-    const world = await startWorld({ id: 'kinesis-unavailable' });
-    const poller = await world.startPoller();
-    const bridge = rss.watch(
-      await world.startBridge({ BRIDGE_REQUEST_TIMEOUT_MILLIS: String(REQUEST_TIMEOUT_MILLIS) }),
-    );
-    await bridge.waitForStatus((s) => s.subscribed, 30_000, 'subscribed');
+    const { world, poller, bridge } = await scenario.pipeline({
+      bridgeEnv: { BRIDGE_REQUEST_TIMEOUT_MILLIS: String(REQUEST_TIMEOUT_MILLIS) },
+    });
     const simulator = await world.publish({ count: MESSAGES, ratePerSecond: RATE, feed: { seed: 301 } });
     await sleep(4000);
 
@@ -73,15 +61,9 @@ describe('scenario 3: Kinesis is unavailable for 30 s', () => {
     const caughtUpAt = Date.now();
     const { audit, settledAt } = await settle(world, poller, [simulator.books], 180_000);
 
-    result.messages = books.published;
-    result.uniqueReadings = books.unique;
-    result.duplicatesPublished = books.duplicatesPublished;
-    result.malformedPublished = books.malformed.total;
+    scenario.record([books], audit);
     result.faults = `Kinesis black-holed 15 s then refused 15 s (${seconds(outageEnd - outageStart)} s)`;
     result.faultCount = 1;
-    result.lost = audit.lost;
-    result.duplicatedRows = audit.extraRows;
-    result.peakRssMiB = mib(rss.peakBytes());
     result.rssBoundMiB = RSS_BOUND_MIB;
     result.recoverySeconds = seconds(caughtUpAt - outageEnd);
     result.notes!.push(
@@ -105,8 +87,6 @@ describe('scenario 3: Kinesis is unavailable for 30 s', () => {
     expect(world.tap.counts.unexpectedPubacks).toBe(0);
     expect(world.tap.counts.outOfOrderPubacks).toBe(0);
 
-    await bridge.kill('SIGTERM');
-    expect(linesWithSecrets('kinesis-unavailable-', world.secrets)).toEqual([]);
-    result.passed = true;
+    await scenario.pass(world, bridge);
   });
 });

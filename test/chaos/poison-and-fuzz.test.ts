@@ -23,11 +23,10 @@ import { createHandler } from '../../functions/ingest';
 import { Logger } from '../../functions/shared/logger';
 import { Metrics } from '../../functions/shared/metrics';
 import { scanAll } from './support/audit';
-import { stopEverything } from './support/children';
+import { defineScenario } from './support/define-scenario';
 import { kinesisData } from './support/fuzz-inputs';
-import { newResult, saveResult } from './support/results';
 import { seconds } from './support/scenario';
-import { startTables, TABLES } from './support/world';
+import { TABLES } from './support/world';
 
 /** Shards handled at once, as the event source mapping does; a record's shard follows its partition key. */
 const SHARDS = 4;
@@ -38,13 +37,8 @@ const ROUNDS = 50;
  * under load), as the event source mapping retries them; a record still failing after this many blocks its shard.
  */
 const MAX_RETRIES = 10;
-const result = newResult('poison-and-fuzz', 6, 'Poison and fuzz');
-const startedAt = Date.now();
-
-afterAll(async () => {
-  await stopEverything();
-  saveResult(result, startedAt);
-});
+const scenario = defineScenario({ id: 'poison-and-fuzz', order: 6, title: 'Poison and fuzz' });
+const { result } = scenario;
 
 type Outcome =
   | { readonly kind: 'rejected'; readonly reason: string }
@@ -127,7 +121,7 @@ async function deliver(handler: ReturnType<typeof createHandler>, batch: readonl
 describe('scenario 6: poison and fuzz', () => {
   it(`never throws, never blocks a shard, and accounts for every one of ${SHARDS * BATCH * ROUNDS} generated records`, async () => {
     // GIVEN the real handler on DynamoDB Local
-    const tables = await startTables('poison-and-fuzz');
+    const tables = await scenario.tables();
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     const handler = createHandler({
       client: tables.client,

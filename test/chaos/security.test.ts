@@ -13,8 +13,7 @@
  *   its own feed's secret, and the ingest function only writes to its two tables, reads of its stream and what its
  *   on-failure destination and logs need.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -23,12 +22,13 @@ import { PipelineStack } from '../../lib/pipeline-stack';
 import { generateTestCertificates } from '../support/tls-certs';
 import { startMosquitto } from '../support/mosquitto';
 import { startBridge, type BridgeProcess } from './support/bridge-process';
-import { stopEverything, track } from './support/children';
+import { track } from './support/children';
+import { defineScenario } from './support/define-scenario';
 import { createMqttTap, type MqttTap } from './support/mqtt-tap';
-import { newResult, REPO_ROOT, saveResult } from './support/results';
+import { REPO_ROOT } from './support/results';
 import { linesWithSecrets, seconds, sleep } from './support/scenario';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
-import { CUSTOMER, newPassword, STREAM_NAME } from './support/world';
+import { brokerDataDir, CUSTOMER, newPassword, STREAM_NAME } from './support/world';
 
 /** How long each failing bridge is watched. */
 const WATCH_MILLIS = 12_000;
@@ -37,8 +37,6 @@ const BACKOFF = { MQTT_RECONNECT_MIN_MILLIS: '500', MQTT_RECONNECT_MAX_MILLIS: '
 /** Most attempts allowed in the watch: backoff from 0.5 s allows about 5; a tight loop makes hundreds. */
 const MAX_ATTEMPTS = 10;
 
-const result = newResult('security', 7, 'Security');
-const startedAt = Date.now();
 const secrets: string[] = [];
 const attempts: string[] = [];
 
@@ -46,18 +44,21 @@ const attempts: string[] = [];
 const TESTS = 8;
 let passedTests = 0;
 
-afterAll(async () => {
-  await stopEverything();
-  result.faults =
-    'wrong CA, wrong password, filter outside the ACL (run time); root #, + customer, remote mqtt:// ×2, URL credentials (start)';
-  result.faultCount = 8;
-  result.messages = 0;
-  result.lost = 0;
-  result.duplicatedRows = 0;
-  result.notes!.unshift(...attempts);
-  result.passed = passedTests === TESTS;
-  saveResult(result, startedAt);
-});
+const { result } = defineScenario(
+  { id: 'security', order: 7, title: 'Security' },
+  {
+    beforeSave: (result) => {
+      result.faults =
+        'wrong CA, wrong password, filter outside the ACL (run time); root #, + customer, remote mqtt:// ×2, URL credentials (start)';
+      result.faultCount = 8;
+      result.messages = 0;
+      result.lost = 0;
+      result.duplicatedRows = 0;
+      result.notes!.unshift(...attempts);
+      result.passed = passedTests === TESTS;
+    },
+  },
+);
 
 function logLines(bridge: BridgeProcess): Array<{ level?: string; message?: string }> {
   return bridge
@@ -76,14 +77,6 @@ function errors(bridge: BridgeProcess): string[] {
 /** Gaps between connection attempts, in ms. */
 function gaps(times: readonly number[]): number[] {
   return times.slice(1).map((t, i) => t - times[i]!);
-}
-
-async function privateDir(name: string): Promise<string> {
-  mkdirSync(join(tmpdir(), 'chaos'), { recursive: true });
-  const dir = mkdtempSync(join(tmpdir(), 'chaos', `${name}-`));
-  // mosquitto drops from root to its own user, which must read the password file and write its database.
-  chmodSync(dir, 0o777);
-  return dir;
 }
 
 describe('scenario 7: security', () => {
@@ -111,11 +104,11 @@ describe('scenario 7: security', () => {
     // GIVEN mosquitto on plain TCP and on TLS, each with the password file and the ACL, behind counting proxies
     const certs = generateTestCertificates();
     track('certificates', { stop: () => certs.remove() });
-    const plain = await startMosquitto({ users, dataDir: await privateDir('security-plain') });
+    const plain = await startMosquitto({ users, dataDir: brokerDataDir('security-plain') });
     track('mosquitto plain', { stop: () => plain.destroy() });
     const tls = await startMosquitto({
       users,
-      dataDir: await privateDir('security-tls'),
+      dataDir: brokerDataDir('security-tls'),
       tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile },
     });
     track('mosquitto tls', { stop: () => tls.destroy() });

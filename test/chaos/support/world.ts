@@ -135,6 +135,17 @@ export function newPassword(): string {
   return `chaos-pw-${randomBytes(12).toString('hex')}`;
 }
 
+/**
+ * A new persistence directory for a mosquitto of the scenario `name`, under the system's temporary folder. mosquitto
+ * drops from root to its own user, which must read the password file and write its database there.
+ */
+export function brokerDataDir(name: string): string {
+  mkdirSync(join(tmpdir(), 'chaos'), { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'chaos', `${name}-`));
+  chmodSync(dir, 0o777);
+  return dir;
+}
+
 /** Starts every server of a scenario. */
 export async function startWorld(options: WorldOptions): Promise<World> {
   const bridgeUser = { username: 'bridge', password: newPassword() };
@@ -143,10 +154,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     { ...bridgeUser, topics: options.bridgeAcl ?? [`meters/outbound/${CUSTOMER}/#`] },
     { ...feedUser, topics: ['#'] },
   ];
-  // One persistence directory per scenario, readable by mosquitto whichever user it runs as.
-  mkdirSync(join(tmpdir(), 'chaos'), { recursive: true });
-  const dataDir = mkdtempSync(join(tmpdir(), 'chaos', `${options.id}-`));
-  chmodSync(dataDir, 0o777);
+  const dataDir = brokerDataDir(options.id);
   const mosquittoOptions: MosquittoOptions = {
     users,
     dataDir,
