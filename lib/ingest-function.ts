@@ -29,6 +29,12 @@ export const INGEST_ENTRY = path.join(REPO_ROOT, 'functions', 'ingest', 'index.t
  */
 export const INGEST_TABLE_ACTIONS = ['dynamodb:PutItem'] as const;
 
+/**
+ * The one read the function may make, on the readings table only: `GetItem` of the stored reading when a failed
+ * condition came back without it (`functions/ingest/reading-store.ts`; the access suite finds the call in the code).
+ */
+export const INGEST_READINGS_READ_ACTIONS = ['dynamodb:GetItem'] as const;
+
 /** What Lambda needs to write a failed batch into the on-failure bucket (AWS Lambda developer guide). */
 export const FAILURE_BUCKET_OBJECT_ACTIONS = ['s3:PutObject'] as const;
 /** The bucket-level action Lambda needs for the same. */
@@ -178,7 +184,7 @@ export class IngestFunction extends Construct {
     // Our own role instead of AWSLambdaBasicExecutionRole: logs to this log group only, plus the grants below.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Ingest function: read its stream, PutItem on its two tables, write its own logs.',
+      description: 'Ingest function: read its stream, PutItem on its two tables, GetItem on readings, write its logs.',
     });
     this.logGroup.grantWrite(this.role);
 
@@ -223,6 +229,11 @@ export class IngestFunction extends Construct {
       });
       this.function.addEnvironment(variable, table.tableName);
     }
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: [...INGEST_READINGS_READ_ACTIONS],
+      resourceArns: [props.readingsTable.tableArn],
+    });
 
     this.failedRecordsBucket = new s3.Bucket(this, 'FailedRecordsBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,

@@ -2,7 +2,7 @@
  * The pipeline's alarms and dashboard. Every alarm notifies one SNS topic and says in its description what it means
  * and what to do (docs/deploy.md has the same list at more length).
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -352,24 +352,59 @@ export class PipelineMonitoring extends Construct {
     return alarm;
   }
 
+  /**
+   * The ARN pattern of this stack's alarms (`arn:<partition>:cloudwatch:<region>:<account>:alarm:<stack>-*`): the only
+   * sources CloudWatch may publish for and use the topic's key for.
+   */
+  public alarmArnPattern(): string {
+    const stack = Stack.of(this);
+    return stack.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: `${this.prefix}-*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
   private createTopic(): sns.Topic {
-    // The AWS managed SNS key does not let CloudWatch publish, so the topic gets its own key that does.
+    // A topic policy replaces SNS's default policy, and enforceSSL's Deny allows nothing: CloudWatch must be allowed
+    // explicitly, for this account's alarms of this stack only (the confused-deputy conditions of
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html#source-account-versus-source-owner).
+    const account = Stack.of(this).account;
+    const fromOurAlarms = {
+      ArnLike: { 'aws:SourceArn': this.alarmArnPattern() },
+      StringEquals: { 'aws:SourceAccount': account },
+    };
+    // The AWS managed SNS key does not let CloudWatch publish, so the topic gets its own key that does
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
     const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts the meter readings alarm topic; CloudWatch may use it to publish alarms.',
+      description: "Encrypts the meter readings alarm topic; this stack's CloudWatch alarms may use it to publish.",
       enableKeyRotation: true,
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisStack',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: fromOurAlarms,
       }),
     );
-    return new sns.Topic(this, 'AlarmTopic', {
+    const topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'Meter readings pipeline alarms',
       masterKey: key,
       enforceSSL: true,
     });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisStack',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromOurAlarms,
+      }),
+    );
+    return topic;
   }
 
   private createDashboard(props: PipelineMonitoringProps, t: Thresholds): cloudwatch.Dashboard {

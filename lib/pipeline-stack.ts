@@ -107,7 +107,7 @@ export class PipelineStack extends Stack {
 
   private addOutputs(): void {
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    const { readingsTable, quarantineTable, readersPolicy } = this.store;
+    const { readingsTable, quarantineTable, readersPolicy, cliPolicy } = this.store;
     out('ReadingsTableName', readingsTable.tableName, 'Readings table: pk series key, sk reading time, value');
     out('ReadingsTableArn', readingsTable.tableArn, 'Readings table ARN');
     if (readingsTable.tableStreamArn !== undefined) {
@@ -116,6 +116,11 @@ export class PipelineStack extends Stack {
     out('QuarantineTableName', quarantineTable.tableName, 'Quarantine table: rejected and conflicting records');
     out('QuarantineTableArn', quarantineTable.tableArn, 'Quarantine table ARN');
     out('ReadersPolicyArn', readersPolicy.managedPolicyArn, 'Managed policy: read readings and the change feed only');
+    out(
+      'ReadingsCliPolicyArn',
+      cliPolicy.managedPolicyArn,
+      'Managed policy for the readings CLI: read readings and quarantine, replay quarantine',
+    );
     out('StreamName', this.readingStream.stream.streamName, 'Kinesis stream the bridges write into');
     out('IngestFunctionName', this.ingest.function.functionName, 'Ingest Lambda function');
     out('FailedRecordsBucketName', this.ingest.failedRecordsBucket.bucketName, 'Batches the ingest gave up on');

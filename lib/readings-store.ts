@@ -25,6 +25,18 @@ export const READINGS_STREAM_READ_ACTIONS = [
   'dynamodb:GetShardIterator',
 ] as const;
 
+/** What the readings CLI (`npm run readings`) reads of the quarantine: `quarantine list` queries its indexes. */
+export const QUARANTINE_READ_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'] as const;
+
+/**
+ * What `npm run readings -- quarantine replay` writes: a reading that decodes now is stored conditionally (and read
+ * back when the condition fails without the stored item), a quarantine item is replaced or removed.
+ */
+export const REPLAY_WRITE_ACTIONS = {
+  readings: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  quarantine: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+} as const;
+
 /** Properties of {@link ReadingsStore}. */
 export interface ReadingsStoreProps {
   /**
@@ -47,6 +59,12 @@ export class ReadingsStore extends Construct {
   public readonly quarantineTable: dynamodb.Table;
   /** A managed policy that may read the readings table and its change feed, nothing else. */
   public readonly readersPolicy: iam.ManagedPolicy;
+  /**
+   * A managed policy for the people who run the readings CLI: everything {@link readersPolicy} reads of the readings
+   * table, the quarantine's reads, and quarantine replay's writes. Nothing else (no Scan of the quarantine, no
+   * UpdateItem, no other table).
+   */
+  public readonly cliPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ReadingsStoreProps = {}) {
     super(scope, id);
@@ -71,6 +89,27 @@ export class ReadingsStore extends Construct {
     this.readersPolicy = new iam.ManagedPolicy(this, 'ReadersPolicy', {
       description: 'Read the meter readings table and its change feed (DynamoDB stream); nothing else.',
       statements: this.readStatements(),
+    });
+
+    const quarantineArn = this.quarantineTable.tableArn;
+    this.cliPolicy = new iam.ManagedPolicy(this, 'ReadingsCliPolicy', {
+      description:
+        'The readings CLI (npm run readings): read readings and the quarantine, replay quarantined items; nothing else.',
+      statements: [
+        new iam.PolicyStatement({ actions: [...READINGS_READ_ACTIONS], resources: this.readableArns() }),
+        new iam.PolicyStatement({
+          actions: [...QUARANTINE_READ_ACTIONS],
+          resources: [
+            quarantineArn,
+            ...QUARANTINE_TABLE.globalSecondaryIndexes.map((i) => `${quarantineArn}/index/${i.indexName}`),
+          ],
+        }),
+        new iam.PolicyStatement({
+          actions: [...REPLAY_WRITE_ACTIONS.readings],
+          resources: [this.readingsTable.tableArn],
+        }),
+        new iam.PolicyStatement({ actions: [...REPLAY_WRITE_ACTIONS.quarantine], resources: [quarantineArn] }),
+      ],
     });
   }
 

@@ -7,6 +7,7 @@ import { INGEST_METRICS_NAMESPACE, INGEST_SERVICE_NAME } from '../../functions/i
 import {
   FAILURE_BUCKET_ACTIONS,
   FAILURE_BUCKET_OBJECT_ACTIONS,
+  INGEST_READINGS_READ_ACTIONS,
   INGEST_TABLE_ACTIONS,
   IngestFunction,
   type IngestFunctionProps,
@@ -159,6 +160,7 @@ describe('ingest function', () => {
           'kinesis:SubscribeToShard',
           // its two tables
           ...INGEST_TABLE_ACTIONS,
+          ...INGEST_READINGS_READ_ACTIONS,
           // its failed-records bucket
           ...FAILURE_BUCKET_ACTIONS,
           ...FAILURE_BUCKET_OBJECT_ACTIONS,
@@ -178,6 +180,13 @@ describe('ingest function', () => {
         ]),
       );
       expect(resourcesOf(template, roleId, 'dynamodb:PutItem')).toHaveLength(2);
+    });
+
+    it('reads with GetItem on the readings table only', () => {
+      expect(INGEST_READINGS_READ_ACTIONS).toEqual(['dynamodb:GetItem']);
+      expect(resourcesOf(template, roleId, 'dynamodb:GetItem')).toEqual([
+        { 'Fn::GetAtt': [logicalId(stack.store.readingsTable), 'Arn'] },
+      ]);
     });
 
     it('reads its own stream only', () => {

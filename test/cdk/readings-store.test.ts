@@ -99,6 +99,7 @@ describe('readings store', () => {
     'QuarantineTableName',
     'QuarantineTableArn',
     'ReadersPolicyArn',
+    'ReadingsCliPolicyArn',
   ])('outputs %s', (name) => {
     template.hasOutput(name, { Value: Match.anyValue() });
   });

@@ -1,0 +1,87 @@
+/**
+ * The runtimes of the deployed system and the principal each runs as: one row per runtime. The suite reads from a
+ * row's entry file every AWS call the code can make (sdk-calls.ts) and asks the evaluator whether the row's principal
+ * may make it on each resource the row names for its action.
+ *
+ * To add a runtime (an archiver Lambda, a replay tool): add a row with its entry, its principal and, per IAM action
+ * its code sends, the ARNs it sends it to. A command the code sends without a target here, a target no code sends,
+ * and a source file that sends commands but is reached from no entry all fail the suite, naming the file.
+ */
+import type { IConstruct } from 'constructs';
+import { QUARANTINE_TABLE } from '../../../core';
+import { type AccessRequest, type AccessWorld, TARGET } from './access-world';
+
+/** A runtime: code that runs in the account with one principal. */
+export interface Runtime {
+  /** A name for test titles, e.g. `bridge feed-a`. */
+  readonly name: string;
+  /** The entry file, relative to the repository root. */
+  readonly entry: string;
+  /** Who the code runs as. */
+  readonly caller: Pick<AccessRequest, 'principal' | 'identityPolicies'>;
+  /** Per IAM action the code sends, the ARNs it sends it to. */
+  readonly targets: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The folders whose code runs in the account (each file sending SDK commands must be reached from an entry). */
+export const RUNTIME_FOLDERS = ['bridge', 'functions', 'tools', 'readings-client'] as const;
+
+/** A role ARN a downstream team attaches the published policy to. */
+export const DOWNSTREAM_ROLE_ARN = `arn:${TARGET.partition}:iam::${TARGET.account}:role/downstream-operator`;
+
+/** The ARN of a feed's secret as Secrets Manager names it (a name gets "-" and six random characters appended). */
+export function secretArn(nameOrArn: string): string {
+  if (nameOrArn.startsWith('arn:')) return /-[A-Za-z0-9]{6}$/.test(nameOrArn) ? nameOrArn : `${nameOrArn}-AbC123`;
+  return `arn:${TARGET.partition}:secretsmanager:${TARGET.region}:${TARGET.account}:secret:${nameOrArn}-AbC123`;
+}
+
+/** Every runtime of the example pipeline. */
+export function runtimes(world: AccessWorld): Runtime[] {
+  const { stack } = world.pipeline;
+  const arn = (c: IConstruct) => world.arnOf(c);
+  const readings = arn(stack.store.readingsTable);
+  const quarantine = arn(stack.store.quarantineTable);
+  const quarantineIndexes = QUARANTINE_TABLE.globalSecondaryIndexes.map((i) => `${quarantine}/index/${i.indexName}`);
+  const stream = arn(stack.readingStream.stream);
+  return [
+    ...stack.bridges.map((bridge) => ({
+      name: `bridge ${bridge.feed.name}`,
+      entry: 'bridge/src/main.ts',
+      caller: world.role(bridge.taskRole),
+      targets: {
+        'kinesis:PutRecords': [stream],
+        'secretsmanager:GetSecretValue': [secretArn(bridge.feed.credentialsSecret)],
+      },
+    })),
+    {
+      name: 'ingest function',
+      entry: 'functions/ingest/index.ts',
+      caller: world.role(stack.ingest.role),
+      targets: {
+        'dynamodb:PutItem': [readings, quarantine],
+        // Only when a DynamoDB implementation ignores ReturnValuesOnConditionCheckFailure (reading-store.ts).
+        'dynamodb:GetItem': [readings],
+      },
+    },
+    {
+      name: 'readings CLI',
+      entry: 'tools/readings-cli.ts',
+      caller: {
+        principal: DOWNSTREAM_ROLE_ARN,
+        identityPolicies: [
+          {
+            name: 'ReadingsCliPolicy',
+            policy: world.managedPolicyDocument(stack.store.cliPolicy),
+          },
+        ],
+      },
+      targets: {
+        'dynamodb:Query': [readings, ...quarantineIndexes],
+        // quarantine replay: a decoded reading is stored, the quarantine item replaced or removed.
+        'dynamodb:PutItem': [readings, quarantine],
+        'dynamodb:GetItem': [readings],
+        'dynamodb:DeleteItem': [quarantine],
+      },
+    },
+  ];
+}
