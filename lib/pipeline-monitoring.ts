@@ -451,10 +451,13 @@ export class PipelineMonitoring extends Construct {
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Ingest: deliveries outside the documented forms, stored (5 min)',
+        title: 'Ingest: duplicates with other facts; v1 readings of other registers (5 min)',
         width: 24,
         height: 4,
-        left: [ingestMetric(IngestMetric.V1OtherRegisterStored, { statistic: cloudwatch.Stats.SUM })],
+        left: [
+          ingestMetric(IngestMetric.DuplicatesWithOtherFacts, { statistic: cloudwatch.Stats.SUM }),
+          ingestMetric(IngestMetric.V1OtherRegisterStored, { statistic: cloudwatch.Stats.SUM }),
+        ],
       }),
     );
     dashboard.addWidgets(

@@ -4,7 +4,8 @@
  * dimension set from the others, so each reason goes out as its own single metric.
  *
  * Counting follows the items written: `Rejected`, `Conflicts` and `Quarantined` count quarantine items created (a
- * retried record that finds its item does not count twice); `DuplicatesSkipped` counts every duplicate delivery.
+ * retried record that finds its item does not count twice); `DuplicatesSkipped` counts every duplicate delivery, and `DuplicatesWithOtherFacts` those of them that differ
+ * from the stored reading in a fact outside the reading.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { isUndocumentedV1 } from '../../core';
@@ -20,6 +21,7 @@ export function publishBatchMetrics(
   let stored = 0;
   let v1OtherRegister = 0;
   let duplicates = 0;
+  let duplicatesWithOtherFacts = 0;
   let conflicts = 0;
   let quarantined = 0;
   const rejected = new Map<string, number>();
@@ -41,6 +43,7 @@ export function publishBatchMetrics(
         break;
       case 'duplicate':
         duplicates++;
+        if (outcome.otherFacts.length > 0) duplicatesWithOtherFacts++;
         break;
       case 'conflict':
         if (outcome.quarantine.kind === 'created') {
@@ -61,6 +64,7 @@ export function publishBatchMetrics(
   metrics.addMetric(IngestMetric.ReadingsStored, MetricUnit.Count, stored);
   metrics.addMetric(IngestMetric.V1OtherRegisterStored, MetricUnit.Count, v1OtherRegister);
   metrics.addMetric(IngestMetric.DuplicatesSkipped, MetricUnit.Count, duplicates);
+  metrics.addMetric(IngestMetric.DuplicatesWithOtherFacts, MetricUnit.Count, duplicatesWithOtherFacts);
   metrics.addMetric(IngestMetric.Conflicts, MetricUnit.Count, conflicts);
   metrics.addMetric(IngestMetric.Quarantined, MetricUnit.Count, quarantined);
   metrics.addMetric(IngestMetric.IngestFailures, MetricUnit.Count, failures);

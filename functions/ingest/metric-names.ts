@@ -21,6 +21,12 @@ export const IngestMetric = {
   /** Count: deliveries of a reading already stored with the same value. */
   DuplicatesSkipped: 'DuplicatesSkipped',
   /**
+   * Count: the part of `DuplicatesSkipped` that differs from the stored reading in a fact other than its identity,
+   * value and interval (the system time, the schema version, the extra fields). Nothing is quarantined for it; the
+   * stored item keeps the first delivery's facts. See `core/reading.ts`.
+   */
+  DuplicatesWithOtherFacts: 'DuplicatesWithOtherFacts',
+  /**
    * Count: v1 readings stored for a register other than 2, which the provider documents v1 for (accepted: the reading
    * is complete; counted, so a change on the provider's side shows). See `core/payload.ts`.
    */

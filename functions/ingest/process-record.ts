@@ -3,15 +3,15 @@
  *
  * - A rejection from `core/` is quarantined with its reason.
  * - A reading registers its series (once per container) and is written conditionally: `stored`, or, when its
- *   identity exists, a `duplicate` (counted, nothing written) or a `conflict` (the first reading stays; the conflict
- *   is quarantined with both values and both sources).
+ *   identity exists, a `duplicate` (the same value and interval; counted, nothing written, the facts that differ
+ *   named) or a `conflict` (the first reading stays; the conflict is quarantined with both values and both sources).
  * - DynamoDB refusing the reading's data (`ValidationException`) makes it a rejection too (`bad-value`, or
  *   `too-large` for an item over the size limit), so one bad record cannot block its shard.
  * - Anything else DynamoDB throws is an infrastructure failure: it propagates, and the batch reports the record.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Reading, ReadingFacts, RejectionReason } from '../../core';
+import type { OtherFact, Reading, ReadingFacts, RejectionReason } from '../../core';
 import type { IngestConfig } from './config';
 import type { DecodedReading, DecodedRecord } from './decode-record';
 import { isValidationError, refusalReason } from './dynamodb-errors';
@@ -31,7 +31,7 @@ export interface RecordContext {
 /** What became of one record. */
 export type RecordOutcome =
   | { readonly kind: 'stored'; readonly reading: Reading; readonly receivedAt: string; readonly ingestedAt: Date }
-  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'duplicate'; readonly otherFacts: readonly OtherFact[] }
   | { readonly kind: 'conflict'; readonly quarantine: QuarantineOutcome }
   | { readonly kind: 'rejected'; readonly reason: RejectionReason; readonly quarantine: QuarantineOutcome };
 
@@ -80,7 +80,17 @@ export async function processRecord(ctx: RecordContext, decoded: DecodedRecord):
     case 'stored':
       return { kind: 'stored', reading, receivedAt: decoded.receivedAt, ingestedAt: now };
     case 'duplicate':
-      return { kind: 'duplicate' };
+      if (outcome.otherFacts.length > 0) {
+        // not a warning: a re-send with a new system time, or register 2 as both versions, is the provider's normal
+        ctx.logger.debug('duplicate with other facts', {
+          seriesKey: reading.seriesKey,
+          readingTime: reading.readingTime,
+          otherFacts: outcome.otherFacts,
+          shardId: record.shardId,
+          sequenceNumber: record.sequenceNumber,
+        });
+      }
+      return { kind: 'duplicate', otherFacts: outcome.otherFacts };
     case 'conflict':
       return quarantineConflict(ctx, decoded, source, outcome.stored, outcome.storedSource);
   }

@@ -1,13 +1,15 @@
 /**
  * Writing one reading, once: a conditional PutItem that succeeds only when no item has the reading's key. When one
  * does, the stored item comes back with the refusal (`ReturnValuesOnConditionCheckFailure: ALL_OLD`, no extra read)
- * and is compared with the new delivery: the same value and timestamps is a duplicate, anything else a conflict. A
- * stored reading is never overwritten.
+ * and is judged against the new delivery by the reading (`core`'s `judgeDelivery`): the same value (and, for v2, the
+ * same interval start) is a duplicate, whatever else differs (the system time, the schema version), and the facts
+ * that differ are named so they can be counted; a different value or interval is a conflict. A stored reading is
+ * never overwritten: it keeps the first delivery's facts.
  *
  * Used by the ingest function and by the quarantine replay tool. The item layout is `core/table-layout.ts`.
  */
 import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isSameReading, normalizeDecimal, type Reading, type ReadingFacts } from '../../core';
+import { judgeDelivery, normalizeDecimal, type OtherFact, type Reading, type ReadingFacts } from '../../core';
 import { isConditionalCheckFailed } from './dynamodb-errors';
 import { IngestError } from './errors';
 
@@ -23,14 +25,18 @@ export interface ReadingSource {
 /** What {@link putReading} did. */
 export type StoreOutcome =
   | { readonly kind: 'stored' }
-  | { readonly kind: 'duplicate' }
+  | {
+      readonly kind: 'duplicate';
+      /** The facts in which this delivery differs from the stored one (none for a plain redelivery). */
+      readonly otherFacts: readonly OtherFact[];
+    }
   | {
       readonly kind: 'conflict';
       /** The stored value, as DynamoDB returned it, canonical. */
       readonly storedValue: string;
       /** Where the stored reading came from. */
       readonly storedSource: ReadingSource;
-      /** The stored reading's value and timestamps. */
+      /** The stored reading's facts. */
       readonly stored: ReadingFacts;
     };
 
@@ -97,11 +103,12 @@ export async function putReading(
     throw new IngestError(`the reading ${reading.seriesKey} @ ${reading.readingTime} exists and then did not: retry`);
   }
   const stored = storedFacts(old);
-  if (isSameReading(stored, reading)) return { kind: 'duplicate' };
+  const judgement = judgeDelivery(stored, reading);
+  if (judgement.kind === 'duplicate') return { kind: 'duplicate', otherFacts: judgement.otherFacts };
   return { kind: 'conflict', storedValue: stored.value, storedSource: storedSource(old), stored };
 }
 
-/** The value and timestamps of a stored reading item; the value in canonical form. */
+/** The facts of a stored reading item; the value in canonical form. */
 export function storedFacts(item: Record<string, AttributeValue>): ReadingFacts {
   const raw = item.value?.N ?? '';
   const value = normalizeDecimal(raw);
@@ -111,6 +118,8 @@ export function storedFacts(item: Record<string, AttributeValue>): ReadingFacts 
     readingTime: item.sk?.S ?? '',
     ...(item.intervalStart?.S !== undefined ? { intervalStart: item.intervalStart.S } : {}),
     ...(item.systemTime?.S !== undefined ? { systemTime: item.systemTime.S } : {}),
+    ...(item.schemaVersion?.N !== undefined ? { schemaVersion: Number(item.schemaVersion.N) } : {}),
+    ...(item.extraFields?.S !== undefined ? { extraFields: item.extraFields.S } : {}),
   };
 }
 

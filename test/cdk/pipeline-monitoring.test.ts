@@ -207,9 +207,12 @@ describe('pipeline monitoring', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
-  it.each([IngestMetric.V1OtherRegisterStored])('shows %s on the dashboard', (name) => {
-    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-    // the body is an Fn::Join of strings and tokens; the metric names are literal strings in it
-    expect(JSON.stringify(dashboard?.Properties?.DashboardBody)).toContain(`\\"${name}\\"`);
-  });
+  it.each([IngestMetric.DuplicatesWithOtherFacts, IngestMetric.V1OtherRegisterStored])(
+    'shows %s on the dashboard',
+    (name) => {
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+      // the body is an Fn::Join of strings and tokens; the metric names are literal strings in it
+      expect(JSON.stringify(dashboard?.Properties?.DashboardBody)).toContain(`\\"${name}\\"`);
+    },
+  );
 });

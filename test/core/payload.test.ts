@@ -3,8 +3,11 @@ import {
   decodeReading,
   isSameReading,
   isUndocumentedV1,
+  judgeDelivery,
   MAX_PAYLOAD_BYTES,
   REJECTION_REASONS,
+  type DeliveryJudgement,
+  type ReadingFacts,
   type RejectionReason,
 } from '../../core';
 
@@ -322,12 +325,67 @@ describe('decodeReading', () => {
     expect(decodeReading('meters/outbound/c1/m1', bytes('not json'))).toMatchObject({ ok: false, reason: 'bad-topic' });
   });
 
-  it.each([
-    ['the value', { value: '2' }],
-    ['the interval start', { intervalStart: '2023-01-01T11:59:00.000Z' }],
-    ['the system time', { systemTime: '2023-01-01T12:31:00.000Z' }],
-  ])('tells a conflict when %s differs', (_what, change) => {
-    const base = { value: '1', readingTime: '2023-01-01T12:01:00.000Z', intervalStart: '2023-01-01T12:00:00.000Z' };
-    expect(isSameReading(base, { ...base, ...change })).toBe(false);
+  const V1 = {
+    value: '1',
+    readingTime: '2023-01-01T12:01:00.000Z',
+    systemTime: '2023-01-01T12:01:03.000Z',
+    schemaVersion: 1,
+  };
+  const V2 = {
+    value: '1',
+    readingTime: '2023-01-01T12:01:00.000Z',
+    intervalStart: '2023-01-01T12:00:00.000Z',
+    schemaVersion: 2,
+  };
+  it.each<[string, ReadingFacts, ReadingFacts, DeliveryJudgement]>([
+    ['a plain redelivery', V2, { ...V2 }, { kind: 'duplicate', otherFacts: [] }],
+    [
+      'a v1 re-sent with a new system time',
+      V1,
+      { ...V1, systemTime: '2023-01-01T12:05:00.123456Z' },
+      { kind: 'duplicate', otherFacts: ['systemTime'] },
+    ],
+    [
+      'register 2 sent as v1, then as v2',
+      V1,
+      V2,
+      { kind: 'duplicate', otherFacts: ['systemTime', 'schemaVersion', 'intervalStart'] },
+    ],
+    [
+      'register 2 sent as v2, then as v1',
+      V2,
+      V1,
+      { kind: 'duplicate', otherFacts: ['systemTime', 'schemaVersion', 'intervalStart'] },
+    ],
+    ['other extra fields', V2, { ...V2, extraFields: '{"q":1}' }, { kind: 'duplicate', otherFacts: ['extraFields'] }],
+    [
+      'a stored item of an unknown version, same reading',
+      { ...V2, schemaVersion: 3 },
+      V2,
+      { kind: 'duplicate', otherFacts: ['schemaVersion'] },
+    ],
+    [
+      'facts without a version to compare',
+      { value: '1', readingTime: V2.readingTime },
+      V2,
+      { kind: 'duplicate', otherFacts: ['intervalStart'] },
+    ],
+    ['another value', V2, { ...V2, value: '2' }, { kind: 'conflict', differs: ['value'] }],
+    ['another value in the other version', V1, { ...V2, value: '2' }, { kind: 'conflict', differs: ['value'] }],
+    [
+      'another v2 interval start',
+      V2,
+      { ...V2, intervalStart: '2023-01-01T11:59:00.000Z' },
+      { kind: 'conflict', differs: ['intervalStart'] },
+    ],
+    [
+      'another reading time',
+      V2,
+      { ...V2, readingTime: '2023-01-01T12:02:00.000Z' },
+      { kind: 'conflict', differs: ['readingTime'] },
+    ],
+  ])('judges %s', (_what, stored, delivered, judgement) => {
+    expect(judgeDelivery(stored, delivered)).toEqual(judgement);
+    expect(isSameReading(stored, delivered)).toBe(judgement.kind === 'duplicate');
   });
 });

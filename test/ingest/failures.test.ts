@@ -371,12 +371,17 @@ describe('the decision for one record', () => {
     expect(stripped).toBe(2);
     expect(outcomes).toEqual([
       { kind: 'stored' },
-      { kind: 'duplicate' },
+      { kind: 'duplicate', otherFacts: [] },
       {
         kind: 'conflict',
         storedValue: '7',
         storedSource: source,
-        stored: { value: '7', readingTime: '2026-01-01T00:01:00.000Z', intervalStart: '2026-01-01T00:00:00.000Z' },
+        stored: {
+          value: '7',
+          readingTime: '2026-01-01T00:01:00.000Z',
+          intervalStart: '2026-01-01T00:00:00.000Z',
+          schemaVersion: 2,
+        },
       },
     ]);
   });

@@ -283,6 +283,65 @@ describe('duplicates and conflicts', () => {
     expect(await quarantine()).toEqual([]);
   });
 
+  // A duplicate is judged by the reading (identity, value, v2 interval start), not by its envelope or other facts.
+  const v1At = (time: string, system: string, value: string, register = '2') =>
+    `{"smarteo_payload_schema_version":1,"data_timestamp_utc":"${time}","system_timestamp_utc":"${system}","register_id":${register},"meter_reading":${value}}`;
+  const v2At = (start: string, end: string, value: string, register = '2') =>
+    `{"smarteo_payload_schema_version":2,"measurement_start_timestamp_utc":"${start}","measurement_end_timestamp_utc":"${end}","register_id":${register},"value":${value}}`;
+  const T = '2026-01-01T00:01:00.000Z';
+  const FIRST_V1 = v1At(T, '2026-01-01T00:01:03.000Z', '100.5');
+  const FIRST_V2 = v2At('2026-01-01T00:00:00.000Z', T, '100.5');
+  it.each<[string, string, string, Record<string, AttributeValue>]>([
+    [
+      'a v1 re-sent with a new system time',
+      FIRST_V1,
+      v1At(T, '2026-01-01T00:09:00.123456Z', '100.5'),
+      { schemaVersion: { N: '1' }, systemTime: { S: '2026-01-01T00:01:03.000Z' } },
+    ],
+    [
+      'register 2 as v1, then as v2',
+      FIRST_V1,
+      FIRST_V2,
+      { schemaVersion: { N: '1' }, systemTime: { S: '2026-01-01T00:01:03.000Z' } },
+    ],
+    [
+      'register 2 as v2, then as v1',
+      FIRST_V2,
+      FIRST_V1,
+      { schemaVersion: { N: '2' }, intervalStart: { S: '2026-01-01T00:00:00.000Z' } },
+    ],
+    [
+      'a v1 re-encoded with offsets, register_id 2.0 and a longer system-time fraction',
+      FIRST_V1,
+      v1At('2026-01-01T01:01:00.000+01:00', '2025-12-31T19:01:03.000000-0500', '100.50', '2.0'),
+      { schemaVersion: { N: '1' }, systemTime: { S: '2026-01-01T00:01:03.000Z' } },
+    ],
+  ])('skips %s as a duplicate, keeping the first facts', async (_what, first, second, kept) => {
+    // GIVEN a reading delivered, then delivered again with other facts
+    const records = [stream.record({ topic: TOPIC, payload: first }), stream.record({ topic: TOPIC, payload: second })];
+    // WHEN the handler runs
+    const result = await handler()(eventOf(records));
+    // THEN one item with the first delivery's facts, and nothing quarantined
+    expect(result.batchItemFailures).toEqual([]);
+    const items = await readings();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ pk: { S: 'c1/m1/2' }, sk: { S: T }, value: { N: '100.5' }, ...kept });
+    expect(items[0]?.sequenceNumber?.S).toBe(records[0]?.kinesis.sequenceNumber);
+    expect(await quarantine()).toEqual([]);
+  });
+
+  it('fails a register 2 reading sent as v2 with another value than its v1 as a conflict', async () => {
+    // GIVEN register 2 as v1, then as v2 with another value
+    const records = [
+      stream.record({ topic: TOPIC, payload: FIRST_V1 }),
+      stream.record({ topic: TOPIC, payload: v2At('2026-01-01T00:00:00.000Z', T, '100.6') }),
+    ];
+    // WHEN the handler runs THEN the first stays and the second is a conflict
+    await handler()(eventOf(records));
+    expect((await readings()).map((i) => i.value?.N)).toEqual(['100.5']);
+    expect((await quarantine()).map((i) => i.reason?.S)).toEqual(['conflict']);
+  });
+
   it('keeps the first reading on a conflict and records both values and both sources', async () => {
     // GIVEN a stored reading, then a delivery of its identity with another value
     const h = handler();

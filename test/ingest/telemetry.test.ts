@@ -67,6 +67,11 @@ describe('metrics and logs', () => {
       stream.record({ topic: TOPIC, payload: SAMPLE_V1, receivedAt: '2026-01-01T00:00:04.000Z' }),
       stream.record({ topic: TOPIC, payload: SAMPLE_V2, receivedAt: '2026-01-01T00:00:03.000Z' }),
       stream.record({ topic: TOPIC, payload: SAMPLE_V2 }),
+      // the v1 sample re-sent with a new system time: a duplicate with other facts
+      stream.record({
+        topic: TOPIC,
+        payload: SAMPLE_V1.replace('"2023-01-01T12:30:00.000Z"', '"2023-01-01T12:31:00.123456Z"'),
+      }),
       stream.record({ topic: TOPIC, payload: SAMPLE_V2.replace('123.456', '1') }),
       stream.record({ topic: TOPIC, payload: big }),
       stream.raw(Buffer.from('not an envelope')),
@@ -81,7 +86,8 @@ describe('metrics and logs', () => {
   it('emits every metric name, counts by outcome and Rejected by reason', async () => {
     // GIVEN a handler with its default Powertools metrics and logger
     const handler = createHandler({ client: dynamo.client, config, clock: () => NOW, concurrency: 1 });
-    // WHEN it runs a batch of three new readings (one a v1 of register 12), a duplicate, a conflict and two rejections
+    // WHEN it runs a batch of three new readings (one a v1 of register 12), two duplicates (one with another system
+    // time), a conflict and two rejections
     const out = await captureOutput(() => handler(batch()));
     // THEN the EMF lines carry every metric name, in the namespace, with the service dimension
     const emf = out.filter((l): l is Emf => '_aws' in l);
@@ -95,7 +101,8 @@ describe('metrics and logs', () => {
     expect(main).toMatchObject({
       [IngestMetric.ReadingsStored]: 3,
       [IngestMetric.V1OtherRegisterStored]: 1,
-      [IngestMetric.DuplicatesSkipped]: 1,
+      [IngestMetric.DuplicatesSkipped]: 2,
+      [IngestMetric.DuplicatesWithOtherFacts]: 1,
       [IngestMetric.Conflicts]: 1,
       [IngestMetric.Quarantined]: 3,
       [IngestMetric.IngestFailures]: 0,
