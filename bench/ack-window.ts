@@ -29,9 +29,10 @@ export const WINDOW_CASES: readonly { holder: WindowHolder; maxInflight: number;
   { holder: 'broker', maxInflight: 100, latencyMillis: 20 },
 ];
 
-/** The ceiling of a sink that acknowledges `maxInflight` messages every `latencyMillis`, in messages per second. */
+/** The ceiling of a sink that acknowledges min(`maxInflight`, 1000) messages every `latencyMillis`, in messages per second. */
 export function windowBound(maxInflight: number, latencyMillis: number): number {
-  return (maxInflight * 1000) / latencyMillis;
+  // min(W, 1000): the bound the issue states for the sink cell (at W = 1000 the same number)
+  return (Math.min(maxInflight, 1000) * 1000) / latencyMillis;
 }
 
 /** Runs figure 2. */
@@ -83,10 +84,18 @@ export async function benchAckWindow(ctx: BenchContext): Promise<BenchOutput> {
             : `Bridge throughput, W=${maxInflight} (mosquitto max_inflight_messages), L=${latencyMillis} ms`,
         value: median(rates),
         unit: 'msg/s',
-        reference: { name: 'bound W / L', value: bound },
+        reference: {
+          name: maxInflight >= PUT_RECORDS_MAX_RECORDS ? 'bound min(W, 1000) / L' : 'bound W / L',
+          value: bound,
+        },
         ...(holder === 'bridge'
           ? {
-              target: { of: 'ratio' as const, op: '>=' as const, threshold: 0.8, text: '>= 80% of W/L' },
+              target: {
+                of: 'ratio' as const,
+                op: '>=' as const,
+                threshold: 0.8,
+                text: maxInflight >= PUT_RECORDS_MAX_RECORDS ? '>= 80% of min(W,1000)/L' : '>= 80% of W/L',
+              },
               note:
                 maxInflight > PUT_RECORDS_MAX_RECORDS
                   ? `several PutRecords calls (at most ${PUT_RECORDS_MAX_RECORDS} records each) in flight; ${common}`

@@ -1,5 +1,8 @@
 /** `docs/performance.md`, generated from the results of a bench run. Pure: results in, Markdown out. */
-import type { Figure } from './support/figures';
+import { drainSeconds, fleetRate, formatDuration, LANE_HEADROOM, lanesNeeded } from './capacity';
+import { chartSvg, PALETTE, type Panel } from './chart';
+import { SCENARIOS } from './cost-report';
+import { formatNumber, type Figure } from './support/figures';
 import { markdownTable } from './support/table';
 
 /** What `bench/results.json` holds. */
@@ -36,6 +39,8 @@ export const METHODS: Record<string, string> = {
     'messages unacknowledged. The bound W / L is computed. W is held by the bridge (`BRIDGE_MAX_PENDING_MESSAGES`) ' +
     "for the figures with a verdict; the row with W held by mosquitto's `max_inflight_messages` shows that this " +
     'mosquitto does not keep to W once acknowledgements flow (the most unacknowledged messages seen is in its note).',
+  'broker-window':
+    "One session against a broker that keeps to its in-flight window W: a loopback proxy in front of mosquitto (whose own window is off) lets no more than W QoS 1 PUBLISHes be unacknowledged per connection, counting PUBACKs, and reports the most it ever let be unacknowledged (bench/support/window-proxy.ts, checked by test/bench/window-proxy.test.ts). The proxy adds the round trip RTT to the path (half each way), so a PUBACK frees the broker's next PUBLISH one RTT after the bridge sent it. The bridge is the real `Bridge` in process with its own `KinesisSink` on a stand-in client that answers each PutRecords call after L ms. A backlog waits in the session; the clock runs from the first message to the last acknowledgement. The bound W / (L + RTT) is computed; the stand-in's real call times are in the note.",
   ingest:
     'The real handler (`createHandler` from functions/ingest) on Kinesis-shaped events of bridge envelopes, against ' +
     'DynamoDB Local with the tables created by `local/services/create-tables.ts`. The reference is a bare loop of the ' +
@@ -88,10 +93,11 @@ export const EXPLANATIONS: Record<string, (r: BenchResults) => string> = {
     );
   },
   'window.bridge-w1000-l20': (r) =>
-    "the bridge's sink has one PutRecords call in flight and at most 500 records per call (Kinesis's limit), so " +
-    `500 / L = 25,000 msg/s is its ceiling whatever W is; below that, ${microsPerMessage(r)} of CPU per message ` +
-    'for 500 messages per cycle competes with L on the one event loop. Two calls in flight (PUBACKs still released in ' +
-    'order by the window) would lift the ceiling to min(W, 1000) / L',
+    'the sink now keeps several PutRecords calls in flight (BRIDGE_MAX_CALLS_IN_FLIGHT, 8), so the ceiling is no ' +
+    `longer 500 / L; what is left is CPU: at ${microsPerMessage(r)} per message the bridge needs most of a core for ` +
+    '50,000 msg/s, and it shares two cores with mosquitto (which sends every message) and, in a run like this one, ' +
+    'with other work on the machine. Each refill of the window (PUBACKs out, the broker sends, the bridge encodes) ' +
+    'adds to L on the one event loop',
   'ingest.b100-d30': () => INGEST_NOISE,
   'ingest.b500-d30': () => INGEST_NOISE,
   'ingest.b100-d0': () => INGEST_NOISE,
@@ -117,6 +123,173 @@ const INGEST_NOISE =
   'sharing two cores with everything else), so a miss of a few percent is within the noise of this machine, not an ' +
   'established cost';
 
+/** A session cell's parameters, from its figure id (`session.w20-l10-rtt1`). */
+function sessionCell(id: string): { window: number; latencyMillis: number; rttMillis: number } | undefined {
+  const m = /^session\.w(\d+)-l(\d+)-rtt(\d+)$/.exec(id);
+  return m ? { window: Number(m[1]), latencyMillis: Number(m[2]), rttMillis: Number(m[3]) } : undefined;
+}
+
+/** Why a session cell misses: the latency the stand-in really served, and what the bound is at it. */
+function sessionWhy(f: Figure, r: BenchResults): string {
+  const cell = sessionCell(f.id);
+  const d = (r.details['broker-window'] as Record<string, { meanCallMillis?: number }> | undefined)?.[f.id];
+  if (!cell || !d?.meanCallMillis) return 'see the note';
+  const served = (cell.window * 1000) / (d.meanCallMillis + cell.rttMillis);
+  return (
+    `at the latency the stand-in really served (${d.meanCallMillis.toFixed(1)} ms) the bound is ${formatNumber(served)} msg/s, ` +
+    `of which this is ${((f.value / served) * 100).toFixed(0)}%; the rest of each cycle is the refill on the one event loop ` +
+    "(the answer handled, the PUBACKs written, the next PUBLISHes read and encoded) and the proxy's own timers, which " +
+    'weigh most where L + RTT is smallest'
+  );
+}
+
+/** The measured session cells. */
+function sessionFigures(r: BenchResults) {
+  return r.figures.flatMap((f) => {
+    const cell = sessionCell(f.id);
+    return cell && Number.isFinite(f.value) ? [{ ...cell, figure: f }] : [];
+  });
+}
+
+/** Lanes figures (`lanes.n2-w20-l10-rtt10`). */
+function laneFigures(r: BenchResults) {
+  return r.figures.flatMap((f) => {
+    const m = /^lanes\.n(\d+)-w(\d+)-l(\d+)-rtt(\d+)$/.exec(f.id);
+    return m && Number.isFinite(f.value) ? [{ lanes: Number(m[1]), figure: f }] : [];
+  });
+}
+
+/** The chart's SVG, or undefined when the run measured no session cell. */
+export function performanceChart(r: BenchResults): string | undefined {
+  const cells = sessionFigures(r);
+  if (cells.length === 0) return undefined;
+  const panels: Panel[] = [];
+  for (const latency of [...new Set(cells.map((c) => c.latencyMillis))].sort((a, b) => a - b)) {
+    const rtts = [...new Set(cells.filter((c) => c.latencyMillis === latency).map((c) => c.rttMillis))].sort(
+      (a, b) => a - b,
+    );
+    panels.push({
+      title: `One session, L = ${latency} ms`,
+      xLabel: 'broker window W (messages)',
+      series: rtts.map((rtt, i) => {
+        const pts = cells
+          .filter((c) => c.latencyMillis === latency && c.rttMillis === rtt)
+          .sort((a, b) => a.window - b.window);
+        return {
+          label: `RTT ${rtt} ms`,
+          color: PALETTE[i % PALETTE.length] as string,
+          points: pts.map((c) => ({ x: c.window, y: c.figure.value })),
+          bound: pts.map((c) => ({ x: c.window, y: c.figure.reference?.value ?? NaN })),
+        };
+      }),
+    });
+  }
+  const lanes = laneFigures(r).sort((a, b) => a.lanes - b.lanes);
+  if (lanes.length > 0) {
+    panels.push({
+      title: 'Lanes (sessions of one feed)',
+      xLabel: 'lanes N',
+      series: [
+        {
+          label: 'measured, bound N·W/(L+RTT)',
+          color: PALETTE[3],
+          points: lanes.map((l) => ({ x: l.lanes, y: l.figure.value })),
+          bound: lanes.map((l) => ({ x: l.lanes, y: l.figure.reference?.value ?? NaN })),
+        },
+      ],
+    });
+  }
+  return chartSvg(
+    panels,
+    `msg/s; solid: measured, dashed: bound; ${r.mode} run of ${r.generatedAt.slice(0, 10)} on ${r.machine.cpus} shared CPUs (npm run bench)`,
+  );
+}
+
+/** Capacity and backlog tables from the session cells: the slowest path measured per window. */
+function capacitySection(r: BenchResults): string[] {
+  const cells = sessionFigures(r);
+  const windows = [...new Set(cells.map((c) => c.window))].sort((a, b) => a - b);
+  if (windows.length === 0) return [];
+  const slowest = windows.map(
+    (w) =>
+      cells
+        .filter((c) => c.window === w)
+        .sort((a, b) => b.latencyMillis + b.rttMillis - (a.latencyMillis + a.rttMillis))[0]!,
+  );
+  const head = [
+    'Fleet',
+    'Readings/s',
+    ...slowest.map((c) => `W=${c.window}: ${formatNumber(c.figure.value)} msg/s per session`),
+  ];
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const sep = row(head.map(() => '---'));
+  const lanesRows = SCENARIOS.map((s) => {
+    const rate = fleetRate(s);
+    return row([
+      `${s.meters.toLocaleString('en-US')} meters every ${s.cadenceSeconds / 60} min`,
+      formatNumber(rate),
+      ...slowest.map((c) => String(lanesNeeded(rate, c.figure.value))),
+    ]);
+  });
+  const drainRows = SCENARIOS.map((s) => {
+    const rate = fleetRate(s);
+    return row([
+      `${s.meters.toLocaleString('en-US')} meters every ${s.cadenceSeconds / 60} min`,
+      formatNumber(rate),
+      ...slowest.map((c) => {
+        const n = lanesNeeded(rate, c.figure.value);
+        const one = formatDuration(drainSeconds(rate, c.figure.value, 1));
+        return n > 1 ? `${one} with 1; ${formatDuration(drainSeconds(rate, c.figure.value, n))} with ${n}` : one;
+      }),
+    ]);
+  });
+  const path = slowest.map((c) => `W=${c.window}: L=${c.latencyMillis} ms, RTT=${c.rttMillis} ms`).join('; ');
+  return [
+    '## Capacity: sessions (lanes) per fleet',
+    '',
+    `From the measured rate of one session at each broker window, on the slowest path measured (${path}). A fleet ` +
+      `needs enough lanes that it uses at most ${LANE_HEADROOM * 100}% of their capacity: the rest drains a backlog ` +
+      'and absorbs the burst at the top of each interval (every meter reports at about the same moment). ' +
+      'Lanes: see [deploy.md](deploy.md#lanes-several-sessions-per-feed).',
+    '',
+    row(head),
+    sep,
+    ...lanesRows,
+    '',
+    '### Draining the backlog of a one-hour outage',
+    '',
+    'An hour of readings waits at the broker while the feed goes on: it drains at the spare capacity, backlog / ' +
+      '(capacity - rate). "never": one session is slower than the feed itself.',
+    '',
+    row(head),
+    sep,
+    ...drainRows,
+    '',
+  ];
+}
+
+/** The README's measured table: every figure, a miss with its shortfall and a pointer to the reason. */
+export function readmeTable(r: BenchResults): string {
+  const lines = [
+    `Measured (${r.mode} \`npm run bench\`, ${r.generatedAt.slice(0, 10)}, ${r.machine.cpus} shared cores; ratios against references in the same run; generated between the markers by the bench):`,
+    '',
+    '| Figure | Value | Reference | Ratio | Target | Met |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const f of r.figures) {
+    if (f.met === undefined) continue;
+    const miss = f.met
+      ? 'yes'
+      : `no, ${(f.note ?? '').split(';')[0]?.replace(/^missed: /, '') ?? ''}: see [why](docs/performance.md#targets-missed)`;
+    const ratio = f.ratio === undefined ? '-' : `${(f.ratio * 100).toFixed(0)}%`;
+    const ref = f.reference ? `${f.reference.name} = ${formatNumber(f.reference.value)}` : '-';
+    lines.push(
+      `| ${[f.name, `${formatNumber(f.value)} ${f.unit}`, ref, ratio, f.target?.text ?? '-', miss].join(' | ').replace(/\n/g, ' ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** The Markdown of `docs/performance.md`. */
 export function performanceMarkdown(
   r: BenchResults,
@@ -140,6 +313,13 @@ export function performanceMarkdown(
     `Targets met: ${r.figures.filter((f) => f.met === true).length} of ${r.figures.filter((f) => f.met !== undefined).length}.`,
     '',
   ];
+  if (sessionFigures(r).length > 0) {
+    lines.push(
+      '![One session against the broker window W for each round trip, measured (solid) and the bound W / (L + RTT) (dashed); lanes against N](performance.svg)',
+      '',
+      ...capacitySection(r),
+    );
+  }
   if (r.errors.length > 0) {
     lines.push('## Benchmarks that did not run to the end', '');
     for (const e of r.errors) lines.push(`- **${e.benchmark}**: ${e.error}`);
@@ -148,7 +328,7 @@ export function performanceMarkdown(
   if (missed.length > 0) {
     lines.push('## Targets missed', '');
     for (const f of missed) {
-      const why = explanations[f.id];
+      const why = explanations[f.id] ?? (sessionCell(f.id) ? (x: BenchResults) => sessionWhy(f, x) : undefined);
       lines.push(`- **${f.name}**: ${f.note ?? ''}${why ? `. Why: ${why(r)}.` : ''}`);
     }
     lines.push('');

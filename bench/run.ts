@@ -11,11 +11,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchAckWindow } from './ack-window';
 import { benchBridgeOverhead } from './bridge-overhead';
+import { benchBrokerWindow } from './broker-window';
 import { costMarkdown, type CostInputs } from './cost-report';
 import { benchEndToEnd } from './end-to-end';
 import { benchIngest } from './ingest';
 import { benchMemory } from './memory';
-import { performanceMarkdown, type BenchResults } from './performance-report';
+import { performanceChart, performanceMarkdown, readmeTable, type BenchResults } from './performance-report';
 import type { Benchmark, BenchContext } from './support/context';
 import type { Figure } from './support/figures';
 import { LOCAL_AWS_ENV } from './support/kinesis';
@@ -25,6 +26,7 @@ import { textTable } from './support/table';
 const BENCHMARKS: readonly (readonly [string, Benchmark])[] = [
   ['bridge-overhead', benchBridgeOverhead],
   ['ack-window', benchAckWindow],
+  ['broker-window', benchBrokerWindow],
   ['ingest', benchIngest],
   ['end-to-end', benchEndToEnd],
   ['memory', benchMemory],
@@ -75,10 +77,28 @@ async function writeMarkdown(file: string, markdown: string): Promise<void> {
   writeFileSync(file, await prettier.format(markdown, { ...options, filepath: file }));
 }
 
+const README_START = '<!-- bench:measured:start -->';
+const README_END = '<!-- bench:measured:end -->';
+
+/** Replaces the README's measured table (between its markers) with the one of a full run. */
+async function writeReadmeTable(results: BenchResults): Promise<void> {
+  const file = join(ROOT, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} markers`);
+  const next = `${text.slice(0, start + README_START.length)}\n\n${readmeTable(results)}\n\n${text.slice(end)}`;
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(next, { ...options, filepath: file }));
+}
+
 /** Writes performance.md, and cost.md when the ingest figures exist; returns whether cost.md was written. */
 async function writePages(results: BenchResults, docsDir: string): Promise<boolean> {
   mkdirSync(docsDir, { recursive: true });
   await writeMarkdown(join(docsDir, 'performance.md'), performanceMarkdown(results));
+  const chart = performanceChart(results);
+  if (chart) writeFileSync(join(docsDir, 'performance.svg'), chart);
   const cost = costInputs(results.details);
   if (cost) await writeMarkdown(join(docsDir, 'cost.md'), costMarkdown(cost, results));
   return cost !== undefined;
@@ -143,6 +163,8 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const cost = await writePages(results, docsDir);
+  // the README carries a full run's figures only, and only when every benchmark ran
+  if (!quick && !only) await writeReadmeTable(results);
   console.log(textTable(figures));
   console.log(
     `\n${results.mode} run, ${Math.round(results.durationSeconds)} s; wrote ${join(outDir, 'results.json')}, ` +

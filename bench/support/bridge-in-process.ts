@@ -25,7 +25,13 @@ export type SinkChoice =
   /** An in-memory sink that accepts every record on the next turn of the event loop: the bridge's own cost. */
   | { readonly kind: 'instant' }
   /** Its own Kinesis sink on a stand-in client that accepts each PutRecords call after `latencyMillis`. */
-  | { readonly kind: 'delayed'; readonly latencyMillis: number; readonly onBatch?: (records: number) => void };
+  | {
+      readonly kind: 'delayed';
+      readonly latencyMillis: number;
+      readonly onBatch?: (records: number) => void;
+      /** Milliseconds each stand-in call really took (a timer fires late on a busy machine). */
+      readonly onCallMillis?: (millis: number) => void;
+    };
 
 /** The environment the bridge is configured with: its documented variables only. */
 export function bridgeEnv(url: string, clientId: string, streamName: string, extra: Record<string, string> = {}) {
@@ -68,12 +74,18 @@ export class InstantSink<T> implements RecordSink<T> {
 }
 
 /** A stand-in Kinesis client that accepts every PutRecords call whole, after `latencyMillis`. */
-export function delayedKinesisClient(latencyMillis: number, onBatch?: (records: number) => void): KinesisClient {
+export function delayedKinesisClient(
+  latencyMillis: number,
+  onBatch?: (records: number) => void,
+  onCallMillis?: (millis: number) => void,
+): KinesisClient {
   let sequence = 0;
   const send = async (command: { input: PutRecordsCommandInput }): Promise<Partial<PutRecordsCommandOutput>> => {
     const records = command.input.Records ?? [];
     onBatch?.(records.length);
+    const t = performance.now();
     await new Promise((r) => setTimeout(r, latencyMillis));
+    onCallMillis?.(performance.now() - t);
     return {
       FailedRecordCount: 0,
       Records: records.map(() => ({ SequenceNumber: String(++sequence), ShardId: 'shardId-000000000000' })),
@@ -152,7 +164,7 @@ export async function drainWithBridge(
             ...deps,
             sink: (onWritten) =>
               new KinesisSink({
-                client: delayedKinesisClient(sink.latencyMillis, sink.onBatch),
+                client: delayedKinesisClient(sink.latencyMillis, sink.onBatch, sink.onCallMillis),
                 streamName: 'delayed',
                 maxBatchRecords: config.kinesis.maxBatchRecords,
                 maxBatchBytes: config.kinesis.maxBatchBytes,
