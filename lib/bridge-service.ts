@@ -24,6 +24,15 @@ export const BRIDGE_HEALTH_PORT = 8080;
 export const BRIDGE_STREAM_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords'] as const;
 
 /**
+ * What the bridge does with its session marker (`bridge/src/session-marker.ts`): read it at start, write it once after
+ * its first granted subscription. On that one secret only.
+ */
+export const BRIDGE_SESSION_MARKER_ACTIONS = [
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+] as const;
+
+/**
  * What never goes into the bridge image's build context (the repository root), whatever else the bridge's own ignore
  * file says: dependencies are installed inside the image; tests, local state, build output and git stay out. Docker
  * ignore syntax.
@@ -134,6 +143,8 @@ export class BridgeService extends Construct {
   public readonly taskRole: iam.Role;
   /** The feed's credentials secret. */
   public readonly secret: secretsmanager.ISecret;
+  /** Where the bridge records that the feed's client id has held a session, so a session lost across a restart pages. */
+  public readonly sessionMarker: secretsmanager.Secret;
   /** The task's security group: no ingress, egress to HTTPS and the broker port only. */
   public readonly securityGroup: ec2.SecurityGroup;
   /** The bridge's log group. */
@@ -154,11 +165,26 @@ export class BridgeService extends Construct {
 
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Bridge ${feed.name}: PutRecord(s) on its stream and read its own credentials secret, nothing else.`,
+      description: `Bridge ${feed.name}: PutRecord(s) on its stream, read its own credentials secret, read and set its session marker.`,
     });
     this.secret = feedSecret(this, 'CredentialsSecret', feed.credentialsSecret);
     this.secret.grantRead(this.taskRole);
     stream.grant(this.taskRole, ...BRIDGE_STREAM_ACTIONS);
+    // Created with a random value ("never held"); CloudFormation regenerates it only if its generator settings change,
+    // and it is retained, so a stack update never makes a held session look like a first start.
+    this.sessionMarker = new secretsmanager.Secret(this, 'SessionMarker', {
+      description: `Bridge ${feed.name}: set once the client id ${feed.clientId} held an MQTT session (not a credential).`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    iam.Grant.addToPrincipal({
+      grantee: this.taskRole,
+      actions: [...BRIDGE_SESSION_MARKER_ACTIONS],
+      resourceArns: [this.sessionMarker.secretArn],
+    });
+    Validations.of(this.sessionMarker).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A state marker, not a credential: its value is a timestamp and the client id; nothing to rotate.',
+    });
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -182,6 +208,7 @@ export class BridgeService extends Construct {
       MQTT_CLIENT_ID: feed.clientId,
       MQTT_TOPICS: feed.topics.join(','),
       MQTT_CREDENTIALS_SECRET_ID: feed.credentialsSecret,
+      BRIDGE_SESSION_MARKER_SECRET_ID: this.sessionMarker.secretArn,
       KINESIS_STREAM_NAME: stream.streamName,
       // Fargate sets it too; explicit so the SDK clients never depend on the platform's environment.
       AWS_REGION: Stack.of(this).region,

@@ -297,8 +297,9 @@ export class PipelineMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       description:
-        `Bridge ${name} reconnected and the broker had kept no session (session present = 0): messages published ` +
-        'while it was away may be missing. Check gaps for the period (readings CLI) and ask the provider to resend.',
+        `Bridge ${name} connected (a reconnect, or a new task after a deploy, crash or replacement) and the broker had ` +
+        'kept no session for a client id that held one (session present = 0): messages published while it was away ' +
+        'may be missing. Check gaps for the period (readings CLI) and ask the provider to resend.',
     });
     this.alarm(`${id}NoData`, {
       metric: bridgeMetric(BridgeMetric.MessagesReceived, clientId, {

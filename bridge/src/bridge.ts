@@ -13,6 +13,8 @@ import { createKinesisClient, KinesisSink, type RecordSink, type SinkStats } fro
 import type { BridgeLogger } from './logger';
 import { BridgeMetrics } from './metrics';
 import { MqttSession, type Connection } from './mqtt-session';
+import { fileSessionMarker, secretSessionMarker, type SessionMarker } from './session-marker';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
 /** What a bridge is built from; everything but the config has a default or is injectable for tests and benchmarks. */
@@ -27,6 +29,11 @@ export interface BridgeDeps {
   ) => RecordSink<Delivery<Connection> | undefined>;
   /** Where EMF lines go. @default - stdout */
   readonly writeMetrics?: (line: string) => void;
+  /**
+   * Where the bridge records that its client id has held a session.
+   * @default - from `config.sessionMarker`: a file marker, or a secret marker on a default Secrets Manager client; none when unset
+   */
+  readonly sessionMarker?: SessionMarker;
 }
 
 /** A running bridge. */
@@ -77,6 +84,7 @@ export class Bridge {
         onUnacknowledgedPublish: (packet) => this.onUnacknowledgedPublish(packet),
       },
       deps.logger,
+      deps.sessionMarker ?? sessionMarkerFor(config),
     );
     this.metrics = new BridgeMetrics(
       {
@@ -216,4 +224,14 @@ export class Bridge {
     }
     this.session.resume();
   }
+}
+
+/** The session marker a configuration names, or undefined. */
+export function sessionMarkerFor(
+  config: BridgeConfig,
+  secretsClient: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+): SessionMarker | undefined {
+  const where = config.sessionMarker;
+  if (where === undefined) return undefined;
+  return 'file' in where ? fileSessionMarker(where.file) : secretSessionMarker(where.secretId, secretsClient());
 }

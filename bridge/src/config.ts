@@ -26,6 +26,8 @@ export interface BridgeConfig {
   readonly metricsIntervalMillis: number;
   readonly shutdownTimeoutMillis: number;
   readonly logLevel: LogLevel;
+  /** Where the bridge records that its client id has held a session (see `session-marker.ts`); absent: nowhere. */
+  readonly sessionMarker?: { readonly secretId: string } | { readonly file: string };
 }
 
 /** How to reach and hold the MQTT session. */
@@ -247,6 +249,14 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     );
   }
 
+  const markerSecretId = str('BRIDGE_SESSION_MARKER_SECRET_ID');
+  const markerFile = str('BRIDGE_SESSION_MARKER_FILE');
+  if (markerSecretId !== undefined && markerFile !== undefined) {
+    problems.push(
+      `BRIDGE_SESSION_MARKER_SECRET_ID and BRIDGE_SESSION_MARKER_FILE are both set (${JSON.stringify(markerSecretId)}, ${JSON.stringify(markerFile)}): give the session marker one place`,
+    );
+  }
+
   const logLevelRaw = (str('LOG_LEVEL') ?? DEFAULTS.LOG_LEVEL).toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(str('LOG_LEVEL'))}`);
@@ -296,6 +306,11 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     metricsIntervalMillis: int('METRICS_INTERVAL_MILLIS', 100, 3_600_000),
     shutdownTimeoutMillis: int('BRIDGE_SHUTDOWN_TIMEOUT_MILLIS', 100, 3_600_000),
     logLevel: logLevelRaw as LogLevel,
+    ...(markerSecretId !== undefined
+      ? { sessionMarker: { secretId: markerSecretId } }
+      : markerFile !== undefined
+        ? { sessionMarker: { file: markerFile } }
+        : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

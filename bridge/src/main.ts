@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { Bridge } from './bridge';
+import { Bridge, sessionMarkerFor } from './bridge';
 import { loadConfig, type BridgeConfig } from './config';
 import { secretCredentials, staticCredentials } from './credentials';
 import { ConfigError } from './errors';
@@ -33,19 +33,25 @@ async function main(): Promise<void> {
     logger.error(`configuration: no AWS region: set AWS_REGION (${(err as Error).message})`);
     process.exit(2);
   }
+  let secretsClient: SecretsManagerClient | undefined;
+  const secrets = () =>
+    (secretsClient ??= new SecretsManagerClient({
+      requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
+    }));
   const credentials = config.mqtt.credentialsSecretId
-    ? secretCredentials(
-        config.mqtt.credentialsSecretId,
-        new SecretsManagerClient({
-          requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
-        }),
-      )
+    ? secretCredentials(config.mqtt.credentialsSecretId, secrets())
     : staticCredentials(
         config.mqtt.username !== undefined && config.mqtt.password !== undefined
           ? { username: config.mqtt.username, password: config.mqtt.password }
           : undefined,
       );
-  const bridge = new Bridge(config, { logger, credentials, kinesisClient });
+  const sessionMarker = sessionMarkerFor(config, secrets);
+  const bridge = new Bridge(config, {
+    logger,
+    credentials,
+    kinesisClient,
+    ...(sessionMarker ? { sessionMarker } : {}),
+  });
   const shutdown = (signal: string) => {
     // A hard deadline in case something hangs: nothing unwritten was acknowledged, so exiting loses nothing.
     setTimeout(() => {

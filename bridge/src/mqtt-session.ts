@@ -35,6 +35,7 @@ import type { MqttConfig } from './config';
 import type { CredentialsProvider } from './credentials';
 import { BridgeError, DeferredAck } from './errors';
 import type { BridgeLogger } from './logger';
+import type { SessionMarker } from './session-marker';
 
 /** One network connection of the session. */
 export interface Connection {
@@ -53,6 +54,8 @@ export interface Connection {
   failure?: string;
   /** True when the failure was the broker refusing the credentials. */
   authFailure?: boolean;
+  /** True when the broker reset the connection (ECONNRESET, EPIPE) after its CONNACK: a kick, not a network fault. */
+  resetAfterConnack?: boolean;
 }
 
 /** What the session asks of the bridge. */
@@ -71,7 +74,10 @@ export interface SessionStats {
   connectAttempts: number;
   /** Connections accepted by the broker after the first. */
   reconnects: number;
-  /** Reconnects whose CONNACK said session present = 0. */
+  /**
+   * CONNACKs that said session present = 0 although the client id held a session before (this process subscribed
+   * earlier, or the session marker says an earlier one did): the broker dropped what it had queued.
+   */
   sessionsLost: number;
   connected: boolean;
   subscribed: boolean;
@@ -113,6 +119,10 @@ export class MqttSession {
   private current: Connection | undefined;
   private generation = 0;
   private everConnected = false;
+  /** True once a subscription was granted, by this process or (the marker says) an earlier one. */
+  private heldBefore = false;
+  private markerRead: Promise<void> | undefined;
+  private markerWritten = false;
   private stopped = false;
   private taking = true;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -126,14 +136,55 @@ export class MqttSession {
     private readonly credentials: CredentialsProvider,
     private readonly handler: SessionHandler,
     private readonly logger: BridgeLogger,
+    private readonly marker?: SessionMarker,
   ) {
     this.ca = config.caFile ? [...rootCertificates, readFileSync(config.caFile, 'utf8')] : undefined;
     assertDeferredAckSupport();
   }
 
-  /** Starts connecting; reconnects until {@link stop}. */
+  /** Starts connecting (after reading the session marker); reconnects until {@link stop}. */
   start(): void {
+    this.markerRead = this.readMarker();
     this.scheduleConnect(0);
+  }
+
+  private async readMarker(): Promise<void> {
+    if (!this.marker) {
+      this.logger.warn(
+        'no session marker (BRIDGE_SESSION_MARKER_SECRET_ID or BRIDGE_SESSION_MARKER_FILE): a session lost across a restart is not counted in SessionsLost',
+      );
+      return;
+    }
+    try {
+      const held = await this.marker.read();
+      this.heldBefore ||= held !== undefined;
+      this.markerWritten = held !== undefined;
+      this.logger.info(held ? 'this client id has held a session before' : 'this client id has never held a session', {
+        marker: this.marker.source,
+        ...(held ? { sessionHeldSince: held.sessionHeldSince } : {}),
+      });
+    } catch (err) {
+      // Assume it did: a false page on a feed's first start is better than a lost session that never pages.
+      this.heldBefore = true;
+      this.logger.error(
+        `cannot read the session marker (${this.marker.source}): ${(err as Error).name}: ${(err as Error).message}; assuming this client id held a session before`,
+      );
+    }
+  }
+
+  private writeMarker(): void {
+    const marker = this.marker;
+    if (!marker || this.markerWritten) return;
+    this.markerWritten = true;
+    marker.write({ sessionHeldSince: new Date().toISOString(), clientId: this.config.clientId }).then(
+      () => this.logger.info('session marker written', { marker: marker.source }),
+      (err: unknown) => {
+        this.markerWritten = false;
+        this.logger.error(
+          `cannot write the session marker (${marker.source}): ${(err as Error).name}: ${(err as Error).message}; a later subscription tries again`,
+        );
+      },
+    );
   }
 
   /** True when connected and every subscription was granted at QoS 1. */
@@ -206,6 +257,9 @@ export class MqttSession {
   }
 
   private async open(): Promise<void> {
+    if (this.stopped) return;
+    // The CONNACK is judged against the marker, so it must be known first (read once; it never rejects).
+    await this.markerRead;
     if (this.stopped) return;
     this.stats.connectAttempts += 1;
     let credentials;
@@ -295,10 +349,10 @@ export class MqttSession {
     this.everConnected = true;
     if (!first) this.stats.reconnects += 1;
     const sessionPresent = connack.sessionPresent === true;
-    if (!sessionPresent && !first) {
+    if (!sessionPresent && this.heldBefore) {
       this.stats.sessionsLost += 1;
       this.logger.warn(
-        'the broker kept no session (CONNACK session present = 0) on reconnect: messages queued while disconnected may be lost',
+        `the broker kept no session (CONNACK session present = 0) on ${first ? "this process's first connection, although this client id held one before" : 'reconnect'}: messages queued while disconnected may be lost`,
         { connection: conn.id, sessionsLost: this.stats.sessionsLost },
       );
     } else {
@@ -309,12 +363,8 @@ export class MqttSession {
         protocolVersion: this.config.protocolVersion,
       };
       if (sessionPresent) this.logger.info('connected; session resumed', fields);
-      // Not counted in SessionsLost (it cannot tell a first deployment from a lost session), but worth a look.
-      else
-        this.logger.warn(
-          'connected; the broker had no session for this client id and starts one: expected on the very first start only, otherwise messages queued before may be lost',
-          fields,
-        );
+      // The feed's very first connection: nothing was queued for it, nothing lost.
+      else this.logger.info('connected; the broker starts the first session of this client id', fields);
     }
     this.lastPublishAt = Date.now();
     this.armStallTimer(conn);
@@ -354,6 +404,9 @@ export class MqttSession {
       }
       conn.subscribedAt = Date.now();
       this.stats.subscribed = true;
+      // From here on the broker queues for this client id: a session present = 0 later means a loss.
+      this.heldBefore = true;
+      this.writeMarker();
       this.logger.info('subscribed', { filters, connection: conn.id });
     });
   }
@@ -368,6 +421,12 @@ export class MqttSession {
     }
     if (typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/.test(err.code)) {
       conn.failure = `TLS: the broker's certificate was not verified (${err.code}: ${err.message}); trust its CA with MQTT_CA_FILE if it is private`;
+      return;
+    }
+    // A broker that kicks a client under load may reset the connection instead of closing it: the same kick, so the
+    // same diagnosis (see closed()), not a bare socket error.
+    if ((err.code === 'ECONNRESET' || err.code === 'EPIPE') && conn.connackAt !== undefined && !conn.failure) {
+      conn.resetAfterConnack = true;
       return;
     }
     conn.failure ??= `${err.message}${err.code !== undefined ? ` (${err.code})` : ''}`;
@@ -414,7 +473,8 @@ export class MqttSession {
     if (stable && !conn.failure?.startsWith('subscription refused')) {
       this.stats.consecutiveFailures = 0;
       const delay = backoffDelay(1, this.backoff());
-      this.logger.warn(`connection lost: ${conn.failure ?? 'closed'}; reconnecting in ${delay} ms`, {
+      const lost = conn.failure ?? (conn.resetAfterConnack ? 'the broker reset the connection (ECONNRESET)' : 'closed');
+      this.logger.warn(`connection lost: ${lost}; reconnecting in ${delay} ms`, {
         connection: conn.id,
         lastedMillis: lasted,
       });
@@ -423,7 +483,7 @@ export class MqttSession {
     }
     let why = conn.failure ?? 'the connection closed';
     if (conn.connackAt && !conn.failure) {
-      why = `the broker closed the connection ${lasted} ms after ${conn.subscribedAt ? 'SUBACK' : 'CONNACK'} (not authorised for a filter, or another client with the same MQTT_CLIENT_ID?)`;
+      why = `the broker ${conn.resetAfterConnack ? 'reset' : 'closed'} the connection ${lasted} ms after ${conn.subscribedAt ? 'SUBACK' : 'CONNACK'} (not authorised for a filter, or another client with the same MQTT_CLIENT_ID?)`;
     }
     if (conn.authFailure) this.credentials.invalidate();
     this.failed(why, conn.id);

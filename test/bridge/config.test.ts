@@ -68,6 +68,11 @@ describe('loadConfig', () => {
       /are required for broker/,
     ],
     ['both a secret and a password', { MQTT_CREDENTIALS_SECRET_ID: 'arn:x' }, /give the credentials one way/],
+    [
+      'a session marker in two places',
+      { BRIDGE_SESSION_MARKER_SECRET_ID: 'marker', BRIDGE_SESSION_MARKER_FILE: '/tmp/marker.json' },
+      /BRIDGE_SESSION_MARKER_SECRET_ID and BRIDGE_SESSION_MARKER_FILE are both set .*give the session marker one place/,
+    ],
     ['a missing CA file', { MQTT_CA_FILE: '/nonexistent/ca.pem' }, /MQTT_CA_FILE must name a readable PEM file/],
     ['a bad stream name', { KINESIS_STREAM_NAME: 'a b' }, /KINESIS_STREAM_NAME must be 1-128 characters/],
     [

@@ -41,7 +41,7 @@ const USERS = [
 const BACKOFF = { MQTT_RECONNECT_MIN_MILLIS: '200', MQTT_RECONNECT_MAX_MILLIS: '1600' };
 
 /** Starts refusing-broker-process.ts; resolves with its URL and a stop function. */
-async function startRefusingBroker(mode: 'refuse' | 'kick') {
+async function startRefusingBroker(mode: 'refuse' | 'kick' | 'reset' | 'reset-connack') {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -158,36 +158,57 @@ describe('connection errors', () => {
 
   it.each([
     ['refuses a subscription (SUBACK 0x80)', 'refuse' as const, /subscription to "meters\/outbound\/c2\/#" refused/],
-    ['closes the connection right after SUBACK', 'kick' as const, /closed the connection \d+ ms after SUBACK/],
-  ])('fails with a clear error, once, and a growing backoff when the broker %s', async (_name, mode, pattern) => {
-    // GIVEN a broker that rejects this client as the provider's does
-    const refusing = await startRefusingBroker(mode);
-    try {
-      const logger = recordingLogger();
-      bridge = await startInProcessBridge(
-        bridgeEnv(refusing.url, kinesis.endpoint, {
-          ...BACKOFF,
-          MQTT_TOPICS: 'meters/outbound/c1/#,meters/outbound/c2/#',
-        }),
-        { logger },
-      );
-      // WHEN it runs for 4 s
-      await sleep(4_000);
-      // THEN the reason is logged, connection attempts grow apart, and /readyz fails
-      const status = bridge.status();
-      const matching = logger.lines.filter((l) => l.level === 'error' && pattern.test(l.message));
-      expect(matching.length).toBeGreaterThanOrEqual(1);
-      if (mode === 'refuse') {
-        expect(logger.lines.filter((l) => /subscription to .* refused by the broker/.test(l.message))).toHaveLength(1);
+    [
+      'closes the connection right after SUBACK',
+      'kick' as const,
+      /closed the connection \d+ ms after SUBACK \(not authorised for a filter, or another client with the same MQTT_CLIENT_ID\?\)/,
+    ],
+    [
+      'resets the connection right after SUBACK',
+      'reset' as const,
+      /reset the connection \d+ ms after SUBACK \(not authorised for a filter, or another client with the same MQTT_CLIENT_ID\?\)/,
+    ],
+    [
+      'resets the connection right after CONNACK',
+      'reset-connack' as const,
+      /reset the connection \d+ ms after CONNACK \(not authorised for a filter, or another client with the same MQTT_CLIENT_ID\?\)/,
+    ],
+  ] as const)(
+    'fails with a clear error, once, and a growing backoff when the broker %s',
+    async (_name, mode, pattern) => {
+      // GIVEN a broker that rejects this client as the provider's does
+      const refusing = await startRefusingBroker(mode);
+      try {
+        const logger = recordingLogger();
+        bridge = await startInProcessBridge(
+          bridgeEnv(refusing.url, kinesis.endpoint, {
+            ...BACKOFF,
+            MQTT_TOPICS: 'meters/outbound/c1/#,meters/outbound/c2/#',
+          }),
+          { logger },
+        );
+        // WHEN it runs for 4 s
+        await sleep(4_000);
+        // THEN the reason is logged, connection attempts grow apart, and /readyz fails
+        const status = bridge.status();
+        const matching = logger.lines.filter((l) => l.level === 'error' && pattern.test(l.message));
+        expect(matching.length).toBeGreaterThanOrEqual(1);
+        if (mode === 'refuse') {
+          expect(logger.lines.filter((l) => /subscription to .* refused by the broker/.test(l.message))).toHaveLength(
+            1,
+          );
+        }
+        expect(status.connectAttempts).toBeGreaterThanOrEqual(2);
+        expect(status.connectAttempts).toBeLessThanOrEqual(7);
+        expect(refusing.connections()).toBeLessThanOrEqual(7);
+        expect(await getStatusCode(bridge.healthPort!, '/readyz')).toEqual(
+          mode === 'refuse' ? 503 : expect.any(Number),
+        );
+      } finally {
+        await bridge?.stop();
+        bridge = undefined;
+        await refusing.stop();
       }
-      expect(status.connectAttempts).toBeGreaterThanOrEqual(2);
-      expect(status.connectAttempts).toBeLessThanOrEqual(7);
-      expect(refusing.connections()).toBeLessThanOrEqual(7);
-      expect(await getStatusCode(bridge.healthPort!, '/readyz')).toEqual(mode === 'refuse' ? 503 : expect.any(Number));
-    } finally {
-      await bridge?.stop();
-      bridge = undefined;
-      await refusing.stop();
-    }
-  });
+    },
+  );
 });

@@ -3,6 +3,8 @@
  * is an ES module): `node --import tsx refusing-broker-process.ts <port> <mode>`.
  * - `refuse`: refuses (SUBACK 0x80) any subscription outside `meters/outbound/c1/`.
  * - `kick`: grants every subscription, then closes the connection right after the SUBACK.
+ * - `reset`: grants every subscription, then resets the connection (TCP RST: ECONNRESET at the client) after the SUBACK.
+ * - `reset-connack`: resets the connection right after the CONNACK.
  * Prints `{"ready":true}` when listening; counts connections on stdout as `{"connection":n}`.
  */
 import { createServer } from 'node:net';
@@ -18,6 +20,14 @@ async function main(): Promise<void> {
   let connections = 0;
   broker.on('client', () => console.log(JSON.stringify({ connection: ++connections })));
   if (mode === 'kick') broker.on('subscribe', (_subs, client) => setTimeout(() => client?.close(), 10));
+  // A broker under load whose kick arrives as a reset rather than an orderly close.
+  const reset = (client: unknown) =>
+    setTimeout(
+      () => (client as { conn?: { resetAndDestroy?: () => void } } | undefined)?.conn?.resetAndDestroy?.(),
+      10,
+    );
+  if (mode === 'reset') broker.on('subscribe', (_subs, client) => reset(client));
+  if (mode === 'reset-connack') broker.on('connackSent', (_packet, client) => reset(client));
   const server = createServer(broker.handle);
   server.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ ready: true })));
   process.once('SIGTERM', () => process.exit(0));

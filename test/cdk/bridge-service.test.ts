@@ -78,6 +78,7 @@ describe('bridge services', () => {
         MQTT_CLIENT_ID: feed.clientId,
         MQTT_TOPICS: feed.topics.join(','),
         MQTT_CREDENTIALS_SECRET_ID: feed.credentialsSecret,
+        BRIDGE_SESSION_MARKER_SECRET_ID: { Ref: logicalId(bridge.sessionMarker) },
         KINESIS_STREAM_NAME: { Ref: logicalId(stack.readingStream.stream) },
         AWS_REGION: { Ref: 'AWS::Region' },
         HEALTH_PORT: String(BRIDGE_HEALTH_PORT),
@@ -173,21 +174,29 @@ describe('bridge services', () => {
 
   describe('least privilege', () => {
     it.each(exampleConfig().feeds.map((feed, i) => [feed.name, i] as const))(
-      'lets the %s task role put records on its stream and read its own secret, nothing else',
+      'lets the %s task role put records on its stream, read its own secret and read and set its session marker, nothing else',
       (_name, i) => {
         const bridge = stack.bridges[i]!;
         const roleId = logicalId(bridge.taskRole);
         expect(roleActions(template, roleId)).toEqual(
-          [...BRIDGE_STREAM_ACTIONS, 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort(),
+          [
+            ...BRIDGE_STREAM_ACTIONS,
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+          ].sort(),
         );
+        const markerRef = { Ref: logicalId(bridge.sessionMarker) };
+        expect(resourcesOf(template, roleId, 'secretsmanager:PutSecretValue')).toEqual([markerRef]);
         for (const action of BRIDGE_STREAM_ACTIONS) {
           expect(resourcesOf(template, roleId, action)).toEqual([
             { 'Fn::GetAtt': [logicalId(stack.readingStream.stream), 'Arn'] },
           ]);
         }
         const secretResources = resourcesOf(template, roleId, 'secretsmanager:GetSecretValue');
-        expect(secretResources).toHaveLength(1);
-        expect(JSON.stringify(secretResources[0])).toContain(`:secret:${config.feeds[i]!.credentialsSecret}-??????`);
+        expect(secretResources).toHaveLength(2);
+        expect(secretResources).toContainEqual(markerRef);
+        expect(JSON.stringify(secretResources)).toContain(`:secret:${config.feeds[i]!.credentialsSecret}-??????`);
       },
     );
 
@@ -199,12 +208,32 @@ describe('bridge services', () => {
         credentialsSecret: i === 0 ? complete : partial,
       }));
       const { stack: s, template: t } = buildPipeline(exampleConfig({ feeds }));
-      expect(resourcesOf(t, logicalId(s.bridges[0]!.taskRole), 'secretsmanager:GetSecretValue')).toEqual([complete]);
-      expect(resourcesOf(t, logicalId(s.bridges[1]!.taskRole), 'secretsmanager:GetSecretValue')).toEqual([
-        `${partial}-??????`,
-      ]);
+      const credentialsOf = (b: number) =>
+        resourcesOf(t, logicalId(s.bridges[b]!.taskRole), 'secretsmanager:GetSecretValue').filter(
+          (r) => typeof r === 'string',
+        );
+      expect(credentialsOf(0)).toEqual([complete]);
+      expect(credentialsOf(1)).toEqual([`${partial}-??????`]);
     });
   });
+
+  it.each(exampleConfig().feeds.map((feed, i) => [feed.name, i] as const))(
+    'keeps a session marker for %s that outlives the stack and starts as "never held"',
+    (_name, i) => {
+      const marker = template.toJSON().Resources[logicalId(stack.bridges[i]!.sessionMarker)] as {
+        Type: string;
+        DeletionPolicy?: string;
+        UpdateReplacePolicy?: string;
+        Properties: Record<string, unknown>;
+      };
+      expect(marker.Type).toBe('AWS::SecretsManager::Secret');
+      expect(marker.DeletionPolicy).toBe('Retain');
+      expect(marker.UpdateReplacePolicy).toBe('Retain');
+      // a generated value is not a marker: the bridge reads it as "never held"
+      expect(marker.Properties.GenerateSecretString).toEqual({});
+      expect(marker.Properties.SecretString).toBeUndefined();
+    },
+  );
 
   describe('image', () => {
     // Needs bridge/Dockerfile: staging the asset checks it exists (it copies the context; it never runs Docker).

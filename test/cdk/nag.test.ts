@@ -56,7 +56,7 @@ describe('cdk-nag AwsSolutions', () => {
       .sort();
     const bucketObjects = /^AwsSolutions-IAM5\[Resource::<IngestFailedRecordsBucket[0-9A-F]{8}\.Arn>\/\*\]$/;
     expect(ids.filter((id) => !bucketObjects.test(id))).toEqual(
-      ['AwsSolutions-ECS2', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-S1'].sort(),
+      ['AwsSolutions-ECS2', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-S1', 'AwsSolutions-SMG4'].sort(),
     );
     expect(ids.filter((id) => bucketObjects.test(id))).toHaveLength(1);
     for (const ack of acks.filter((a) => a.id.includes('AwsSolutions-'))) {
