@@ -63,6 +63,15 @@ const denied: [string, AccessRequest][] = [
         `${name}: secretsmanager:GetSecretValue of ${other.feed.name}'s secret`,
         { ...role, action: 'secretsmanager:GetSecretValue', resource: secretArn(other.feed.credentialsSecret) },
       ]),
+      // The session marker is the only secret it may write: never its credentials, never another feed's marker.
+      [
+        `${name}: secretsmanager:PutSecretValue on its own credentials secret`,
+        { ...role, action: 'secretsmanager:PutSecretValue', resource: secretArn(bridge.feed.credentialsSecret) },
+      ] as [string, AccessRequest],
+      ...others.map((other): [string, AccessRequest] => [
+        `${name}: secretsmanager:PutSecretValue on ${other.feed.name}'s session marker`,
+        { ...role, action: 'secretsmanager:PutSecretValue', resource: world.arnOf(other.sessionMarker) },
+      ]),
     ];
   }),
   ...(() => {

@@ -41,6 +41,7 @@ const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::Lambda::Function': 'FunctionName',
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::S3::Bucket': 'BucketName',
+  'AWS::SecretsManager::Secret': 'Name',
   'AWS::SNS::Topic': 'TopicName',
 };
 
@@ -57,6 +58,7 @@ const REF_RETURNS: Readonly<Record<string, 'name' | 'arn' | 'id'>> = {
   'AWS::Lambda::EventSourceMapping': 'id',
   'AWS::Logs::LogGroup': 'name',
   'AWS::S3::Bucket': 'name',
+  'AWS::SecretsManager::Secret': 'arn',
   'AWS::SNS::Topic': 'arn',
 };
 
@@ -140,6 +142,9 @@ export class IntrinsicResolver {
         return `arn:${p}:s3:::${name}`;
       case 'AWS::SNS::Topic':
         return `arn:${p}:sns:${r}:${a}:${name}`;
+      case 'AWS::SecretsManager::Secret':
+        // Secrets Manager appends "-" and six random characters to the name.
+        return `arn:${p}:secretsmanager:${r}:${a}:secret:${name}-AbCdEf`;
       default:
         throw new UnresolvableIntrinsicError(`no ARN format known for ${logicalId} (${type})`);
     }

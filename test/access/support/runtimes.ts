@@ -50,7 +50,9 @@ export function runtimes(world: AccessWorld): Runtime[] {
       caller: world.role(bridge.taskRole),
       targets: {
         'kinesis:PutRecords': [stream],
-        'secretsmanager:GetSecretValue': [secretArn(bridge.feed.credentialsSecret)],
+        // its credentials, and its session marker (bridge/src/session-marker.ts: read at start, written once)
+        'secretsmanager:GetSecretValue': [secretArn(bridge.feed.credentialsSecret), arn(bridge.sessionMarker)],
+        'secretsmanager:PutSecretValue': [arn(bridge.sessionMarker)],
       },
     })),
     {

@@ -62,6 +62,7 @@ export const SDK_ACTIONS: Readonly<Record<string, Readonly<Record<string, readon
   },
   '@aws-sdk/client-secrets-manager': {
     GetSecretValueCommand: ['secretsmanager:GetSecretValue'],
+    PutSecretValueCommand: ['secretsmanager:PutSecretValue'],
   },
   '@aws-sdk/client-ssm': {
     GetParameterCommand: ['ssm:GetParameter'],
