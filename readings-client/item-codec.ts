@@ -2,8 +2,14 @@
  * DynamoDB items of the readings table (see `core/table-layout.ts`) decoded into typed readings, with the value kept
  * as its exact decimal text (core's canonical form). Works on the items a query returns (`@aws-sdk/client-dynamodb`'s
  * `AttributeValue`) and on the new images of the table's DynamoDB stream (`aws-lambda`'s `AttributeValue`) alike.
+ *
+ * Forward compatible: an app built with this client keeps reading the table after the pipeline is upgraded. An item
+ * written from a payload schema version this client does not know (a newer decoder's `schemaVersion` 3, say) is
+ * read like any other, with its version reported (`schemaVersion`, and `knownSchemaVersion` false); attributes this
+ * client does not know are ignored. Only an item that is no reading at all (no series key, no reading time, no
+ * value, no source) is an {@link ItemShapeError}.
  */
-import { normalizeDecimal, parseSeriesKey, SERIES_REGISTRY_PREFIX, type Reading, type SchemaVersion } from '../core';
+import { normalizeDecimal, parseSeriesKey, SERIES_REGISTRY_PREFIX, type Reading } from '../core';
 import { ItemShapeError } from './errors';
 
 /** The part of a DynamoDB attribute value this codec reads; both the SDK's and `aws-lambda`'s types fit it. */
@@ -24,8 +30,18 @@ export interface ReadingSource {
   readonly sequenceNumber: string;
 }
 
+/** The payload schema versions this client knows the attributes of. */
+export const KNOWN_SCHEMA_VERSIONS: readonly number[] = [1, 2];
+
 /** A reading as stored in the readings table: the decoded reading, when it travelled, and where it came from. */
-export interface StoredReading extends Reading {
+export interface StoredReading extends Omit<Reading, 'schemaVersion'> {
+  /**
+   * The payload schema version the reading came in: 1 or 2, or a newer one when a newer pipeline wrote the item
+   * (read all the same; see `knownSchemaVersion`).
+   */
+  readonly schemaVersion: number;
+  /** False when `schemaVersion` is one this client does not know: the item may carry attributes it ignores. */
+  readonly knownSchemaVersion: boolean;
   /** When the bridge received the message (ISO 8601 UTC). */
   readonly receivedAt: string;
   /** When the ingest function stored it (ISO 8601 UTC). */
@@ -82,9 +98,10 @@ export function readingFromItem(item: ItemLike): StoredReading {
   if (isSeriesRegistryItem(item)) throw new ItemShapeError(`${what} is a series registry entry, not a reading`);
   const key = parseSeriesKey(text(item, 'pk', what));
   if (!key) throw new ItemShapeError(`${what} has a pk that is not a series key <customer>/<meter>/<register>`);
-  const schemaVersion = Number(number(item, 'schemaVersion', what));
-  if (schemaVersion !== 1 && schemaVersion !== 2) {
-    throw new ItemShapeError(`${what} has schemaVersion ${schemaVersion}, this client reads 1 and 2`);
+  const version = number(item, 'schemaVersion', what);
+  const schemaVersion = Number(version);
+  if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1) {
+    throw new ItemShapeError(`${what} has schemaVersion ${version}, not a positive integer`);
   }
   const intervalStart = optionalText(item, 'intervalStart');
   const systemTime = optionalText(item, 'systemTime');
@@ -95,7 +112,8 @@ export function readingFromItem(item: ItemLike): StoredReading {
     meterId: key.meterId,
     registerId: key.registerId,
     subscriptionId: text(item, 'subscriptionId', what),
-    schemaVersion: schemaVersion as SchemaVersion,
+    schemaVersion,
+    knownSchemaVersion: KNOWN_SCHEMA_VERSIONS.includes(schemaVersion),
     value: canonicalValue(number(item, 'value', what), what),
     readingTime: text(item, 'sk', what),
     ...(intervalStart !== undefined ? { intervalStart } : {}),

@@ -2,8 +2,10 @@
  * Plausibility of a series' readings, pure: flags, never rewrites. A flag says what looks wrong and leaves the
  * readings as stored; the caller decides what to do with it.
  *
- * - `register-backwards`: an accumulated register (v1, register 2) whose value is lower than the previous v1 reading's
- *   (in reading-time order). Compared on the exact decimal text.
+ * - `register-backwards`: an accumulated register (register 2) whose value is lower than the previous reading's (in
+ *   reading-time order). Compared on the exact decimal text. The register decides, not the schema version: the
+ *   provider is moving register 2 from v1 to v2 with the same values (the ingest function judges a v1 and a v2 of
+ *   one time and value the same reading), so v1 and v2 readings of one series are checked alike.
  * - `future`: a reading time more than `futureToleranceMillis` after `now`.
  * - `before-first-reading`: a reading time earlier than the meter's first reading, that is the reading the pipeline
  *   stored first (`firstReadingTime` when the caller knows it; otherwise the earliest reading time among the readings
@@ -57,7 +59,7 @@ export interface PlausibilityOptions {
 /** Defaults of {@link PlausibilityOptions}. */
 export const PLAUSIBILITY_DEFAULTS = { futureToleranceMillis: 3_600_000 } satisfies Partial<PlausibilityOptions>;
 
-/** The accumulated-energy register, which v1 payloads carry. */
+/** The accumulated-energy register (v1 payloads, and v2 as the provider moves it). */
 const ACCUMULATED_REGISTER = 2;
 
 function firstStored(readings: readonly PlausibilityInput[]): string | undefined {
@@ -98,7 +100,7 @@ export function checkPlausibility(
         ...(related ? { relatedReadingTime: related.readingTime } : {}),
         message: `${r.seriesKey} at ${r.readingTime}: ${message}`,
       });
-    if (r.schemaVersion === 1 && r.registerId === ACCUMULATED_REGISTER) {
+    if (r.registerId === ACCUMULATED_REGISTER) {
       if (previousAccumulated && compareDecimal(r.value, previousAccumulated.value) < 0) {
         flag(
           'register-backwards',

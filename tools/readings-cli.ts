@@ -403,7 +403,10 @@ function describeReading(r: StoredReading): string[][] {
     ['series', r.seriesKey],
     ['reading time', r.readingTime],
     ['value', r.value],
-    ['schema version', String(r.schemaVersion)],
+    [
+      'schema version',
+      `${r.schemaVersion}${r.knownSchemaVersion ? '' : ' (newer than this client: unknown attributes not shown)'}`,
+    ],
     ...(r.intervalStart ? [['interval start', r.intervalStart]] : []),
     ...(r.systemTime ? [['system time', r.systemTime]] : []),
     ['subscription', r.subscriptionId],

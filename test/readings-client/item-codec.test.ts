@@ -35,6 +35,7 @@ describe('readingFromItem', () => {
       registerId: 2,
       subscriptionId: 's',
       schemaVersion: 1,
+      knownSchemaVersion: true,
       value: '123.456',
       readingTime: '2026-01-01T00:00:00.000Z',
       systemTime: '2026-01-01T00:00:05.000Z',
@@ -43,6 +44,27 @@ describe('readingFromItem', () => {
       ingestedAt: '2026-01-01T00:00:07.000Z',
       source: { topic: 'meters/outbound/c/s/m-1', shardId: 'shardId-000000000000', sequenceNumber: '4960' },
     });
+  });
+
+  it('reads an item written from a newer schema version, reports the version and ignores what it does not know', () => {
+    // GIVEN an item a newer pipeline wrote from a v3 payload, with attributes this client has never heard of
+    const newer: ItemLike = {
+      ...ITEM,
+      schemaVersion: { N: '3' },
+      systemTime: undefined,
+      quality: { S: 'estimated' },
+      unitCode: { N: '7' },
+      replay: { M: { at: { S: '2026-02-01T00:00:00.000Z' } } } as unknown as ItemLike[string],
+    };
+    // WHEN it is read THEN it is a reading of version 3, flagged unknown, without the unknown attributes
+    expect(readingFromItem(newer)).toEqual({
+      ...readingFromItem(ITEM),
+      schemaVersion: 3,
+      knownSchemaVersion: false,
+      systemTime: undefined,
+    });
+    expect(readingFromItem(newer)).not.toHaveProperty('systemTime');
+    expect(readingFromItem(newer)).not.toHaveProperty('quality');
   });
 
   it("decodes a stream image (aws-lambda's AttributeValue) alike", () => {
@@ -63,7 +85,9 @@ describe('readingFromItem', () => {
     ['an item without value', { ...ITEM, value: undefined }, 'has no number attribute "value"'],
     ['a value as a string', { ...ITEM, value: { S: '1' } }, 'has no number attribute "value"'],
     ['a pk that is no series key', { ...ITEM, pk: { S: 'c/m-1' } }, 'has a pk that is not a series key'],
-    ['an unknown schema version', { ...ITEM, schemaVersion: { N: '3' } }, 'has schemaVersion 3'],
+    ['a schema version that is no positive integer', { ...ITEM, schemaVersion: { N: '0' } }, 'has schemaVersion 0'],
+    ['a fractional schema version', { ...ITEM, schemaVersion: { N: '2.5' } }, 'has schemaVersion 2.5'],
+    ['no schema version', { ...ITEM, schemaVersion: undefined }, 'has no number attribute "schemaVersion"'],
   ])('fails on %s', (_name, item, message) => {
     expect(() => readingFromItem(item as ItemLike)).toThrow(ItemShapeError);
     expect(() => readingFromItem(item as ItemLike)).toThrow(message);

@@ -38,10 +38,28 @@ describe('checkPlausibility', () => {
       [{ kind: 'register-backwards', readingTime: at(1), relatedReadingTime: at(0) }],
     ],
     [
-      'v2 values of register 2 are not accumulated: no flag',
+      'register 2 going backwards in v2 (the provider is moving it to v2)',
       [
         { ...interval(0, 1, 2), value: '5' },
         { ...interval(1, 2, 2), value: '3' },
+      ],
+      [{ kind: 'register-backwards', readingTime: at(2), relatedReadingTime: at(1) }],
+    ],
+    [
+      'register 2 going backwards from a v1 to a v2 reading',
+      [acc(0, '100.5'), { ...interval(0, 1, 2), value: '100.4' }],
+      [{ kind: 'register-backwards', readingTime: at(1), relatedReadingTime: at(0) }],
+    ],
+    [
+      'register 2 rising across v1 and v2 readings: no flag',
+      [acc(0, '100.5'), { ...interval(0, 1, 2), value: '100.6' }, acc(2, '100.7')],
+      [],
+    ],
+    [
+      'a v1 reading of another register is no accumulated register: no flag',
+      [
+        { ...acc(0, '5'), seriesKey: 'c/m/12', registerId: 12 },
+        { ...acc(1, '3'), seriesKey: 'c/m/12', registerId: 12 },
       ],
       [],
     ],

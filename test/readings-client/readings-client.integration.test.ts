@@ -136,6 +136,7 @@ describe('ReadingsClient', () => {
       meterId: 'm1',
       registerId: 12,
       schemaVersion: 2,
+      knownSchemaVersion: true,
       value: '0.25',
       readingTime: at(15),
       intervalStart: at(0),
