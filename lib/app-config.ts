@@ -44,6 +44,8 @@ export interface AppConfig {
   /** Days the failed-records bucket keeps a batch the event source mapping gave up on. */
   readonly failedRecordsRetentionDays: number;
   readonly noDataAlarmMinutes: number;
+  /** How old a reading may be when it reaches the table; the ingest lag alarms derive from it. */
+  readonly freshnessTargetSeconds: number;
   readonly vpcId?: string;
 }
 
@@ -60,6 +62,7 @@ export const APP_CONFIG_DEFAULTS = {
   // A year and a month: long enough to find a loss at a yearly reconciliation and still replay it.
   failedRecordsRetentionDays: 400,
   noDataAlarmMinutes: 30,
+  freshnessTargetSeconds: 60,
 } as const satisfies Partial<AppConfig>;
 
 /** Limits of the numeric context values (inclusive), from the platform's own limits where it has them. */
@@ -78,6 +81,9 @@ export const APP_CONFIG_LIMITS = {
   failedRecordsRetentionDays: { min: 1, max: 3650 },
   // An alarm's period times its evaluation periods may not exceed one day.
   noDataAlarmMinutes: { min: 1, max: 1440 },
+  // At least one IteratorAge datapoint (1 minute); at most 1 hour, so the critical lag (5 times it) stays far inside
+  // the shortest stream retention (24 hours).
+  freshnessTargetSeconds: { min: 10, max: 3600 },
 } as const;
 
 /** The context keys this app reads. */
@@ -94,6 +100,7 @@ export const CONTEXT_KEYS = [
   'ingestRetryAttempts',
   'failedRecordsRetentionDays',
   'noDataAlarmMinutes',
+  'freshnessTargetSeconds',
   'vpcId',
 ] as const;
 
@@ -454,6 +461,13 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
     limits.noDataAlarmMinutes,
     defaults.noDataAlarmMinutes,
   );
+  const freshnessTargetSeconds = readInteger(
+    problems,
+    'freshnessTargetSeconds',
+    read('freshnessTargetSeconds'),
+    limits.freshnessTargetSeconds,
+    defaults.freshnessTargetSeconds,
+  );
   const vpcId = readOptionalString(problems, 'vpcId', read('vpcId'));
   if (vpcId !== undefined && !VPC_ID.test(vpcId)) {
     problems.add('vpcId', vpcId, 'allowed: a VPC id such as "vpc-0123456789abcdef0"');
@@ -473,6 +487,7 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
     ingestRetryAttempts,
     failedRecordsRetentionDays,
     noDataAlarmMinutes,
+    freshnessTargetSeconds,
     ...(vpcId === undefined ? {} : { vpcId }),
   };
 }

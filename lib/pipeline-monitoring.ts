@@ -21,6 +21,7 @@ import {
   bridgeMetric,
   eventSourceMappingMetric,
   ingestMetric,
+  type IngestMetricName,
   runningTaskCountMetric,
   writeThrottleEventsMetric,
 } from './pipeline-metrics';
@@ -53,16 +54,28 @@ export interface PipelineMonitoringProps {
    */
   readonly noDataPeriod?: Duration;
   /**
+   * How old a reading may be when it reaches the table. The lag alarms derive from it: the warning at the target,
+   * the critical alarm at {@link LAG_CRITICAL_FACTOR} times it.
+   * @default Duration.seconds(60)
+   */
+  readonly freshnessTarget?: Duration;
+  /**
    * Age of the oldest unread stream record that raises the lag warning.
-   * @default Duration.minutes(5)
+   * @default - the freshness target
    */
   readonly iteratorAgeWarning?: Duration;
   /**
    * Age of the oldest unread stream record that raises the critical lag alarm; keep it well below the stream's
    * retention, when records start to expire.
-   * @default Duration.hours(1)
+   * @default - five times the freshness target
    */
   readonly iteratorAgeCritical?: Duration;
+  /**
+   * Minutes of each of the two consecutive periods in which the stream received records and the function processed
+   * none that raise the stalled-ingest alarm.
+   * @default 5
+   */
+  readonly stallPeriodMinutes?: number;
   /**
    * Minutes a bridge may be disconnected (or its task missing) before its alarm fires; covers a deployment's gap.
    * @default 5
@@ -80,9 +93,20 @@ export interface PipelineMonitoringProps {
   readonly quarantineRatePercent?: number;
 }
 
+/**
+ * 1 when the stream received records in a period and the ingest function counted none stored, duplicate or
+ * quarantined; 0 otherwise (also when nothing arrived). FILL turns the function's silence into 0.
+ */
+export const STALL_EXPRESSION =
+  'IF(FILL(incoming, 0) > 0 AND (FILL(stored, 0) + FILL(duplicates, 0) + FILL(quarantined, 0)) == 0, 1, 0)';
+
+/** The critical lag alarm fires at this multiple of the freshness target (by default). */
+export const LAG_CRITICAL_FACTOR = 5;
+
 /** Alarm thresholds, resolved from the props. */
 interface Thresholds {
   readonly noDataMinutes: number;
+  readonly stallPeriodMinutes: number;
   readonly iteratorAgeWarningMillis: number;
   readonly iteratorAgeCriticalMillis: number;
   readonly disconnectedMinutes: number;
@@ -119,29 +143,59 @@ export class PipelineMonitoring extends Construct {
     const mappingId = props.ingest.eventSource.eventSourceMappingId;
     const minutes = (n: number) => Duration.minutes(n);
 
-    // Lag: the ingest function falls behind the stream.
+    // Lag: the ingest function falls behind the stream. IteratorAge exists only while the function is invoked, so a
+    // missing datapoint is not lag; a consumer that stopped altogether is the IngestStalled alarm's job.
     const iteratorAge = fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: minutes(1) });
+    const seconds = (millis: number) => `${millis / 1000} s`;
     this.alarm('IngestLagWarning', {
       metric: iteratorAge,
       threshold: t.iteratorAgeWarningMillis,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
+      evaluationPeriods: 2,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       description:
-        `Warning: the ingest function is more than ${t.iteratorAgeWarningMillis / 60000} min behind the Kinesis stream ` +
-        '(IteratorAge). Readings reach the table late. Check the IngestErrors, IngestThrottles and DynamoDB throttle ' +
-        "alarms and the function's logs; a burst after an outage drains by itself.",
+        `Warning: for 2 minutes the ingest function has been more than ${seconds(t.iteratorAgeWarningMillis)} behind ` +
+        'the Kinesis stream (IteratorAge): readings miss their freshness target. Check the IngestErrors, ' +
+        "IngestThrottles and DynamoDB throttle alarms and the function's logs; a burst after an outage drains by itself.",
     });
     this.alarm('IngestLagCritical', {
       metric: iteratorAge,
       threshold: t.iteratorAgeCriticalMillis,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
+      evaluationPeriods: 2,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       description:
-        `Critical: the ingest function is more than ${t.iteratorAgeCriticalMillis / 60000} min behind the Kinesis ` +
-        'stream. Records expire at the end of the stream retention and failing ones go to the failed-records bucket: ' +
-        "act now. Look at the function's errors and logs, DynamoDB throttling, and the function's concurrency.",
+        `Critical: for 2 minutes the ingest function has been more than ${seconds(t.iteratorAgeCriticalMillis)} ` +
+        'behind the Kinesis stream, far past the freshness target; it is not draining by itself. Records expire at the ' +
+        "end of the stream retention: act now. Look at the function's errors and logs, DynamoDB throttling, and the " +
+        "function's concurrency.",
+    });
+    // Stall: records arrive and nothing is processed (mapping disabled, function failing at init, a missing
+    // permission). The function's own counts are filled with 0, so their absence is exactly what breaches; a period
+    // in which the stream received nothing evaluates to 0 (nothing happened), and so does missing data.
+    const stallPeriod = minutes(t.stallPeriodMinutes);
+    const processedCount = (name: IngestMetricName) =>
+      ingestMetric(name, { statistic: cloudwatch.Stats.SUM, period: stallPeriod });
+    this.alarm('IngestStalled', {
+      metric: new cloudwatch.MathExpression({
+        expression: STALL_EXPRESSION,
+        usingMetrics: {
+          incoming: props.stream.metricIncomingRecords({ statistic: cloudwatch.Stats.SUM, period: stallPeriod }),
+          stored: processedCount(IngestMetric.ReadingsStored),
+          duplicates: processedCount(IngestMetric.DuplicatesSkipped),
+          quarantined: processedCount(IngestMetric.Quarantined),
+        },
+        label: 'Stream received records, ingest processed none (1 = yes)',
+        period: stallPeriod,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        `For 2 periods of ${t.stallPeriodMinutes} min the Kinesis stream received records and the ingest function ` +
+        'processed none: ingest has stopped, and the lag alarms cannot see it (IteratorAge exists only while the ' +
+        "function runs). Check the event source mapping is Enabled, the function's logs (init errors) and its role.",
     });
     this.alarm('IngestErrors', {
       metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: minutes(5) }),
@@ -540,8 +594,16 @@ function resolveThresholds(props: PipelineMonitoringProps): Thresholds {
   if (!Number.isInteger(noDataMinutes) || noDataMinutes < 1 || noDataMinutes > 1440) {
     throw new Error(`noDataPeriod must be 1 to 1440 whole minutes, got ${noDataMinutes} minutes`);
   }
-  const warning = (props.iteratorAgeWarning ?? Duration.minutes(5)).toMilliseconds();
-  const critical = (props.iteratorAgeCritical ?? Duration.hours(1)).toMilliseconds();
+  const freshnessMillis = (props.freshnessTarget ?? Duration.seconds(60)).toMilliseconds();
+  if (!(freshnessMillis >= 10_000 && freshnessMillis <= 3_600_000)) {
+    throw new Error(`freshnessTarget must be 10 s to 1 hour, got ${freshnessMillis} ms`);
+  }
+  const warning = props.iteratorAgeWarning?.toMilliseconds() ?? freshnessMillis;
+  const critical = props.iteratorAgeCritical?.toMilliseconds() ?? freshnessMillis * LAG_CRITICAL_FACTOR;
+  const stallPeriodMinutes = props.stallPeriodMinutes ?? 5;
+  if (!Number.isInteger(stallPeriodMinutes) || stallPeriodMinutes < 1 || stallPeriodMinutes > 60) {
+    throw new Error(`stallPeriodMinutes must be a whole number from 1 to 60, got ${stallPeriodMinutes}`);
+  }
   if (warning <= 0 || critical <= warning) {
     throw new Error(
       `iteratorAgeCritical must be above iteratorAgeWarning (both above 0), got warning ${warning} ms, critical ${critical} ms`,
@@ -561,6 +623,7 @@ function resolveThresholds(props: PipelineMonitoringProps): Thresholds {
   }
   return {
     noDataMinutes,
+    stallPeriodMinutes,
     iteratorAgeWarningMillis: warning,
     iteratorAgeCriticalMillis: critical,
     disconnectedMinutes,

@@ -100,6 +100,7 @@ export class PipelineStack extends Stack {
         : { alarmTopic: sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) }),
       ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
       noDataPeriod: Duration.minutes(config.noDataAlarmMinutes),
+      freshnessTarget: Duration.seconds(config.freshnessTargetSeconds),
     });
 
     this.addOutputs();

@@ -45,8 +45,10 @@ describe('app config', () => {
       streamMode: 'PROVISIONED',
       shardCount: '3',
       noDataAlarmMinutes: '45',
+      freshnessTargetSeconds: '120',
     });
     expect(config).toMatchObject({
+      freshnessTargetSeconds: 120,
       ingestBatchSize: 250,
       streamMode: 'PROVISIONED',
       shardCount: 3,
@@ -192,6 +194,11 @@ describe('app config', () => {
       'a no-data period over a day',
       { noDataAlarmMinutes: 1441 },
       'noDataAlarmMinutes: got 1441; allowed: a whole number from 1 to 1440',
+    ],
+    [
+      'a freshness target under 10 s',
+      { freshnessTargetSeconds: 5 },
+      'freshnessTargetSeconds: got 5; allowed: a whole number from 10 to 3600',
     ],
     ['a bad e-mail address', { alarmEmail: 'ops' }, 'alarmEmail: got "ops"; allowed: an e-mail address'],
     ['a bad topic ARN', { alarmTopicArn: 'ops-alarms' }, 'alarmTopicArn: got "ops-alarms"; allowed: an SNS topic ARN'],

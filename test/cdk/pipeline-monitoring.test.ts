@@ -25,6 +25,7 @@ describe('pipeline monitoring', () => {
     const global = [
       'IngestLagWarning',
       'IngestLagCritical',
+      'IngestStalled',
       'IngestErrors',
       'IngestThrottles',
       'IngestRetrying',
@@ -90,11 +91,11 @@ describe('pipeline monitoring', () => {
     for (const alarm of Object.values(alarmsOf(t))) expect(alarm.Properties.AlarmActions).toEqual([arn]);
   });
 
-  it('watches the lag at a warning and a critical level, on the maximum IteratorAge', () => {
+  it('watches the lag at the freshness target (60 s) and five times it, on the maximum IteratorAge', () => {
     const fn = { Ref: logicalId(stack.ingest.function) };
     for (const [name, threshold] of [
-      ['IngestLagWarning', 5 * 60_000],
-      ['IngestLagCritical', 60 * 60_000],
+      ['IngestLagWarning', 60_000],
+      ['IngestLagCritical', 5 * 60_000],
     ] as const) {
       expect(alarmNamed(alarms, name)).toMatchObject({
         Namespace: 'AWS/Lambda',
@@ -103,8 +104,123 @@ describe('pipeline monitoring', () => {
         Statistic: 'Maximum',
         Threshold: threshold,
         ComparisonOperator: 'GreaterThanThreshold',
+        Period: 60,
+        EvaluationPeriods: 2,
       });
     }
+  });
+
+  it('takes the lag thresholds from the freshness target in the context', () => {
+    const { template: t } = buildPipeline(exampleConfig({ freshnessTargetSeconds: 120 }));
+    const own = alarmsOf(t);
+    expect(alarmNamed(own, 'IngestLagWarning').Threshold).toBe(120_000);
+    expect(alarmNamed(own, 'IngestLagCritical').Threshold).toBe(600_000);
+  });
+
+  describe('the stalled-ingest alarm', () => {
+    const alarm = alarmNamed(alarms, 'IngestStalled');
+    type Query = {
+      Id: string;
+      Expression?: string;
+      MetricStat?: {
+        Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] };
+        Period: number;
+        Stat: string;
+      };
+      ReturnData?: boolean;
+    };
+    const queries = alarm.Metrics as Query[];
+    const byId = Object.fromEntries(queries.map((q) => [q.Id, q]));
+
+    it('fires when the stream received records and the function counted none processed, in 2 periods running', () => {
+      const expression = queries.find((q) => q.Expression !== undefined);
+      expect(expression?.Expression).toBe(
+        'IF(FILL(incoming, 0) > 0 AND (FILL(stored, 0) + FILL(duplicates, 0) + FILL(quarantined, 0)) == 0, 1, 0)',
+      );
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 2,
+      });
+    });
+
+    it("compares the stream's IncomingRecords with the ingest function's own counts, summed over 5 minutes", () => {
+      expect(byId.incoming?.MetricStat).toMatchObject({
+        Metric: {
+          Namespace: 'AWS/Kinesis',
+          MetricName: 'IncomingRecords',
+          Dimensions: [{ Name: 'StreamName', Value: { Ref: logicalId(stack.readingStream.stream) } }],
+        },
+        Period: 300,
+        Stat: 'Sum',
+      });
+      for (const [id, name] of [
+        ['stored', IngestMetric.ReadingsStored],
+        ['duplicates', IngestMetric.DuplicatesSkipped],
+        ['quarantined', IngestMetric.Quarantined],
+      ] as const) {
+        expect(byId[id]?.MetricStat).toMatchObject({
+          Metric: { Namespace: INGEST_METRICS_NAMESPACE, MetricName: name },
+          Period: 300,
+          Stat: 'Sum',
+        });
+      }
+    });
+
+    it('treats missing data as not breaching: the expression is absent only when the stream received nothing', () => {
+      // The function's silence is filled with 0 inside the expression (FILL), so a dead consumer breaches; the
+      // expression itself has no datapoint only when none of its metrics has one, i.e. nothing arrived either.
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    });
+  });
+
+  // The rule for missing data: a metric absent because its emitter is dead must page; one absent because nothing
+  // happened must not. Every emitter that can die (a bridge, the ingest consumer) has an alarm that pages on it.
+  describe('missing data', () => {
+    const rule: Record<string, readonly ['breaching' | 'notBreaching', string]> = {
+      IngestLagWarning: ['notBreaching', 'IteratorAge exists only while invoked; a dead consumer is IngestStalled'],
+      IngestLagCritical: ['notBreaching', 'as IngestLagWarning'],
+      IngestStalled: ['notBreaching', "absent only when the stream received nothing; the function's silence is FILLed"],
+      IngestErrors: ['notBreaching', 'no invocations, no errors'],
+      IngestThrottles: ['notBreaching', 'no invocations, no throttles'],
+      IngestRetrying: ['notBreaching', 'emitted only when records are returned for retry'],
+      FailedRecordsDelivered: ['notBreaching', 'emitted only when a batch goes to the bucket'],
+      FailedRecordsDropped: ['notBreaching', 'emitted only when records are dropped'],
+      StreamWriteThrottled: ['notBreaching', 'emitted only with writes; a silent bridge is its own alarms'],
+      ReadingsTableWriteThrottled: ['notBreaching', 'emitted only with writes'],
+      QuarantineTableWriteThrottled: ['notBreaching', 'emitted only with writes'],
+      QuarantineRate: ['notBreaching', 'nothing processed, nothing quarantined'],
+      Disconnected: ['breaching', 'the bridge publishes Connected every minute: absent means dead'],
+      Stalled: ['breaching', 'the bridge publishes OldestPendingAgeMillis every minute: absent means dead'],
+      SessionLost: ['notBreaching', 'a dead bridge pages through Disconnected, Stalled and NotRunning'],
+      NoData: ['breaching', 'no count from the bridge for the period: dead bridge or silent feed, both page'],
+      NotRunning: ['breaching', 'Container Insights reports every minute while the service exists'],
+    };
+    const suffixOf = (alarmName: string) =>
+      Object.keys(rule).find(
+        (k) => alarmName.endsWith(`-${k}`) || new RegExp(`-Bridge[A-Za-z0-9]+${k}$`).test(alarmName),
+      );
+
+    it('classifies every alarm of the stack', () => {
+      const unclassified = Object.values(alarms)
+        .map((a) => a.Properties.AlarmName)
+        .filter((n) => suffixOf(n) === undefined);
+      expect(unclassified).toEqual([]);
+    });
+
+    it.each(Object.entries(rule).map(([suffix, [missing, why]]) => [suffix, missing, why]))(
+      '%s treats missing data as %s: %s',
+      (suffix, expected) => {
+        const matching = Object.values(alarms).filter((a) => suffixOf(a.Properties.AlarmName) === suffix);
+        expect(matching.length).toBeGreaterThan(0);
+        for (const a of matching) {
+          expect({ alarm: a.Properties.AlarmName, missing: a.Properties.TreatMissingData }).toEqual({
+            alarm: a.Properties.AlarmName,
+            missing: expected,
+          });
+        }
+      },
+    );
   });
 
   it('alarms on records the event source mapping sent to the failed-records bucket, or dropped', () => {
