@@ -143,10 +143,22 @@ export class Bridge {
     const deadline = Date.now() + this.config.shutdownTimeoutMillis;
     this.state = 'stopping';
     this.deps.logger.info(`stopping: ${reason}`, { pending: this.window.pendingMessages });
+    // From here on the session never reconnects (see MqttSession.stopTaking).
     this.session.stopTaking();
+    const ended = this.session.whenConnectionEnds().then((why) => ({ kind: 'ended' as const, why }));
     // Leave time for the DISCONNECT and the health server after the flush.
-    const flushed = await this.sink.drain(Math.max(0, deadline - Date.now() - 1_000));
-    if (!flushed) {
+    const flushed = this.sink
+      .drain(Math.max(0, deadline - Date.now() - 1_000))
+      .then((ok) => ({ kind: 'drained' as const, ok }));
+    const outcome = await Promise.race([flushed, ended]);
+    if (outcome.kind === 'ended') {
+      // Nothing more can be acknowledged: writing the rest would only duplicate what the broker redelivers to the
+      // session's next holder. Stop now; what was not acknowledged stays at the broker.
+      this.deps.logger.warn(
+        `the connection ended while draining (${outcome.why}): stopping at once; messages not acknowledged stay at the broker for the next holder of the session`,
+        { pending: this.window.pendingMessages },
+      );
+    } else if (!outcome.ok) {
       this.deps.logger.warn('shutdown timeout: some records were not written; their messages stay unacknowledged', {
         pending: this.window.pendingMessages,
       });

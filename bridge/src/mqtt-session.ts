@@ -125,6 +125,9 @@ export class MqttSession {
   private markerWritten = false;
   private stopped = false;
   private taking = true;
+  /** True from SIGTERM on (stopTaking): the session is never reconnected again. */
+  private draining = false;
+  private connectionEnded: ((why: string) => void) | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private lastPublishAt = 0;
@@ -224,9 +227,32 @@ export class MqttSession {
     this.take(conn, held.packet, held.callback);
   }
 
-  /** Stops taking messages: later PUBLISHes are left unacknowledged for the broker to redeliver. */
+  /**
+   * Stops taking messages (later PUBLISHes are left unacknowledged for the broker to redeliver) and never reconnects
+   * again: during a deploy the new task connects with the same client id while this one drains, and a draining bridge
+   * that reconnected would take the session back, the two kicking each other off until the old one exits.
+   */
   stopTaking(): void {
     this.taking = false;
+    this.draining = true;
+    clearTimeout(this.reconnectTimer);
+  }
+
+  /**
+   * Resolves with the reason once the live connection has ended after {@link stopTaking}: at once when there is
+   * none. Once it ended, nothing more can be acknowledged (a PUBACK goes only on the connection its message came in
+   * on), so a draining bridge stops instead of writing what its successor will receive again.
+   */
+  whenConnectionEnds(): Promise<string> {
+    const conn = this.current;
+    if (!conn || !conn.alive) return Promise.resolve('not connected');
+    return new Promise((resolve) => {
+      const previous = this.connectionEnded;
+      this.connectionEnded = (why) => {
+        previous?.(why);
+        resolve(why);
+      };
+    });
   }
 
   /** Disconnects (a DISCONNECT packet; subscriptions and the session stay at the broker) and stops reconnecting. */
@@ -251,16 +277,16 @@ export class MqttSession {
   }
 
   private scheduleConnect(delay: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.draining) return;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => void this.open(), delay);
   }
 
   private async open(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.draining) return;
     // The CONNACK is judged against the marker, so it must be known first (read once; it never rejects).
     await this.markerRead;
-    if (this.stopped) return;
+    if (this.stopped || this.draining) return;
     this.stats.connectAttempts += 1;
     let credentials;
     try {
@@ -465,6 +491,19 @@ export class MqttSession {
     this.stats.connected = false;
     this.stats.subscribed = false;
     clearTimeout(this.stallTimer);
+    if (this.draining && !this.stopped) {
+      // No reconnect after SIGTERM: whoever ended it (most likely the new task taking the session) keeps it.
+      conn.client.end(true);
+      const why =
+        conn.failure ??
+        (conn.resetAfterConnack
+          ? 'the broker reset the connection'
+          : 'the broker closed the connection (the next task took the session?)');
+      const ended = this.connectionEnded;
+      this.connectionEnded = undefined;
+      ended?.(why);
+      return;
+    }
     if (this.stopped) return;
     conn.client.end(true);
     const now = Date.now();

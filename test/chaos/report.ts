@@ -1,7 +1,9 @@
 /**
  * Generates `docs/reliability.md` from the results the chaos scenarios wrote under `.local/chaos-results/`. Every
  * scenario's `afterAll` calls {@link writeReport}, so the report after a run holds that run's figures; `npx tsx
- * test/chaos/report.ts` regenerates it by hand from the last results.
+ * test/chaos/report.ts` regenerates it by hand from the last results. A scenario with no result on this machine (a
+ * run of one scenario, a fresh clone) keeps its row and notes from the report as it was, with their own finish time,
+ * so running one scenario never erases the others' figures.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +34,7 @@ the right reason, nothing else in either table.
 | 6 | poison and fuzz | 100,000 fast-check records (valid, JSON- and byte-mutated, random bytes, broken envelopes, oversized, broken topics) through the real handler, 4 shards at once, batches of about 500, retried from the first failed record like the event source mapping | never throws; no record keeps failing (the shard never blocks); every input stored, a duplicate, or quarantined with the reason \`core/\` gives; nothing else stored |
 | 7 | security | wrong CA, wrong password, a filter outside the grant (the proxy plays the provider's broker, which kicks such a client: Mosquitto's ACL would grant the SUBACK and deliver nothing); root \`#\`, \`+\` customer, plain \`mqtt://\` to remote hosts, credentials in the URL; the synthesised CDK template | a clear error, \`/readyz\` failing and growing backoff (attempts counted at a proxy); refused at start with exit 2 before any connection; no password in any log line; least-privilege grants |
 | 8 | graceful deploy | SIGTERM while the bridge holds unacknowledged messages, then a new bridge | flush, acknowledge, DISCONNECT without UNSUBSCRIBE, exit 0 inside the shutdown timeout (20 s); the next bridge resumes the session; nothing lost |
+| 9 | deploy with overlap | as ECS deploys: SIGTERM while the bridge drains thousands of messages (Kinesis black-holed), and a new bridge with the same client id connects mid-drain | the old bridge never reconnects and exits 0 as soon as the broker hands the session over, leaving what it had not written unacknowledged; one connection after the signal (the new bridge's, session present); nothing lost |
 
 "Lost" counts readings published but not stored plus malformed messages not quarantined; "duplicated rows" counts
 rows that should not be there (a reading nobody published, a value other than the first delivered, a quarantine item
@@ -60,9 +63,37 @@ export function readResults(): ScenarioResult[] {
     .sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
-/** Renders the report's markdown from results. */
-export function renderReport(results: readonly ScenarioResult[]): string {
-  const rows = results.map((r) => {
+/** The rows and notes of a report, by scenario number (`order`). */
+interface KeptRows {
+  readonly rows: Map<number, string>;
+  readonly notes: Map<number, string[]>;
+  readonly seconds: Map<number, number>;
+}
+
+/** Reads the figures and notes of an earlier report, by scenario number. */
+export function previousRows(markdown: string): KeptRows {
+  const rows = new Map<number, string>();
+  const notes = new Map<number, string[]>();
+  const seconds = new Map<number, number>();
+  for (const line of markdown.split('\n')) {
+    const row = /^\| (\d+) \| (.*) \|$/.exec(line);
+    if (row && /\| (pass|\*\*FAIL\*\*) \|/.test(line)) {
+      const order = Number(row[1]);
+      rows.set(order, `${row[1]} | ${row[2]}`);
+      const time = /\| ([\d.,]+) s \| [^|]+ \|$/.exec(line);
+      if (time) seconds.set(order, Number(time[1]!.replace(/,/g, '')));
+    }
+    const note = /^- (\d+) /.exec(line);
+    if (note) notes.set(Number(note[1]), [...(notes.get(Number(note[1])) ?? []), line]);
+  }
+  return { rows, notes, seconds };
+}
+
+/** Renders the report's markdown from results, keeping `previous` rows of scenarios that have no result. */
+export function renderReport(results: readonly ScenarioResult[], previous?: KeptRows): string {
+  const fresh = new Set(results.map((r) => r.order));
+  const kept = [...(previous?.rows.keys() ?? [])].filter((order) => !fresh.has(order));
+  const rendered = results.map((r) => {
     const rss =
       r.peakRssMiB === undefined ? undefined : `${r.peakRssMiB}${r.rssBoundMiB ? ` (bound ${r.rssBoundMiB})` : ''}`;
     const time = [
@@ -91,11 +122,24 @@ export function renderReport(results: readonly ScenarioResult[]): string {
       .map(cell)
       .join(' | ');
   });
-  const total = results.reduce((s, r) => s + (r.durationSeconds ?? 0), 0);
-  const notes = results.flatMap((r) => (r.notes ?? []).map((n) => `- ${r.order} ${r.title}: ${n}`));
+  const byOrder = new Map<number, { row: string; notes: string[] }>();
+  results.forEach((r, i) =>
+    byOrder.set(r.order, {
+      row: rendered[i]!,
+      notes: (r.notes ?? []).map((n) => `- ${r.order} ${r.title}: ${n}`),
+    }),
+  );
+  for (const order of kept)
+    byOrder.set(order, { row: previous!.rows.get(order)!, notes: previous!.notes.get(order) ?? [] });
+  const orders = [...byOrder.keys()].sort((a, b) => a - b);
+  const rows = orders.map((o) => byOrder.get(o)!.row);
+  const total =
+    results.reduce((s, r) => s + (r.durationSeconds ?? 0), 0) +
+    kept.reduce((s, o) => s + (previous!.seconds.get(o) ?? 0), 0);
+  const notes = orders.flatMap((o) => byOrder.get(o)!.notes);
   return [
     HEADER,
-    '## Figures from the last run',
+    '## Figures from the last run of each scenario',
     '',
     '| # | scenario | result | messages | faults injected | lost | duplicated rows | peak RSS, MiB | recovery / drain | scenario time | finished |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -103,13 +147,14 @@ export function renderReport(results: readonly ScenarioResult[]): string {
     '',
     `Scenario time in all: ${Math.round(total)} s.`,
     '',
-    ...(notes.length > 0 ? ['## Notes from the last run', '', ...notes, ''] : []),
+    ...(notes.length > 0 ? ['## Notes from the last run of each scenario', '', ...notes, ''] : []),
   ].join('\n');
 }
 
 /** Regenerates `docs/reliability.md` from the results present. */
 export function writeReport(): void {
-  writeFileSync(REPORT, renderReport(readResults()));
+  const previous = existsSync(REPORT) ? previousRows(readFileSync(REPORT, 'utf8')) : undefined;
+  writeFileSync(REPORT, renderReport(readResults(), previous));
 }
 
 if (require.main === module) {
