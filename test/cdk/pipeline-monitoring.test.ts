@@ -78,6 +78,48 @@ describe('pipeline monitoring', () => {
     });
   });
 
+  it("lets CloudWatch publish and use the key for this stack's alarms only, beside the TLS-only Deny", () => {
+    // The access suite (test/access/) evaluates these statements; this pins their shape in the template.
+    const fromOurAlarms = {
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:TestPipeline-*',
+            ],
+          ],
+        },
+      },
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    };
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: fromOurAlarms,
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: fromOurAlarms }),
+        ]),
+      },
+    });
+  });
+
   it('subscribes the alarm e-mail address when the context gives one', () => {
     const { template: t } = buildPipeline(exampleConfig({ alarmEmail: 'ops@example.com' }));
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
