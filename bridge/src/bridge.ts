@@ -1,7 +1,9 @@
 /**
- * The bridge: an MQTT session feeding a Kinesis sink through a bounded acknowledgement window. A message's PUBACK goes
- * out only after its record is in Kinesis, in receive order, on the connection it came in on (see `mqtt-session.ts`
- * for the mechanism and `ack-window.ts` for the order).
+ * The bridge: the feed's MQTT sessions (one per lane, each with its own client id; one lane unless configured) feeding
+ * one Kinesis sink through one bounded acknowledgement window. A message's PUBACK goes out only after its record is
+ * in Kinesis, in receive order, on the connection (and so the lane) it came in on (see `mqtt-session.ts` for the
+ * mechanism and `ack-window.ts` for the order). The window bounds all lanes together; each lane holds, loses and
+ * detects its session on its own.
  */
 import type { IPublishPacket } from 'mqtt';
 import { encodeStreamRecord } from '../../core';
@@ -41,7 +43,9 @@ export class Bridge {
   private readonly window: AckWindow<Connection>;
   private readonly sink: RecordSink<Delivery<Connection> | undefined>;
   private readonly sinkStats: SinkStats | undefined;
-  private readonly session: MqttSession;
+  private readonly sessions: readonly MqttSession[];
+  /** The lane each connection belongs to, for its PUBACKs. */
+  private readonly laneOf = new WeakMap<Connection, MqttSession>();
   private readonly metrics: BridgeMetrics;
   private health: HealthServer | undefined;
   private state: BridgeStatus['state'] = 'starting';
@@ -75,28 +79,36 @@ export class Bridge {
       this.sink = sink;
       this.sinkStats = sink.stats;
     }
-    this.session = new MqttSession(
-      config.mqtt,
-      deps.credentials,
-      {
-        isFull: () => this.window.full,
-        onPublish: (conn, packet) => this.onPublish(conn, packet),
-        onUnacknowledgedPublish: (packet) => this.onUnacknowledgedPublish(packet),
-      },
-      deps.logger,
-      deps.sessionMarker ?? sessionMarkerFor(config),
-    );
+    // one marker for the feed: it says whether the feed's client ids held sessions before (lanes start together)
+    const marker = deps.sessionMarker ?? sessionMarkerFor(config);
+    this.sessions = config.lanes.map((lane) => {
+      const session: MqttSession = new MqttSession(
+        { ...config.mqtt, clientId: lane.clientId, topics: lane.topics },
+        deps.credentials,
+        {
+          isFull: () => this.window.full,
+          onPublish: (conn, packet) => {
+            this.laneOf.set(conn, session);
+            this.onPublish(conn, packet);
+          },
+          onUnacknowledgedPublish: (packet) => this.onUnacknowledgedPublish(packet),
+        },
+        deps.logger,
+        marker,
+      );
+      return session;
+    });
     this.metrics = new BridgeMetrics(
       {
         counters: () => ({
           received: this.counters.received,
           written: this.counters.written,
           putRecordsRetries: this.sinkStats?.retriedEntries ?? 0,
-          reconnects: this.session.stats.reconnects,
-          sessionsLost: this.session.stats.sessionsLost,
+          reconnects: this.sum((st) => st.reconnects),
+          sessionsLost: this.sum((st) => st.sessionsLost),
         }),
         gauges: () => ({
-          connected: this.session.ready,
+          connected: this.sessions.every((x) => x.ready),
           pending: this.window.pendingMessages,
           oldestPendingAgeMillis: this.window.oldestAgeMillis(Date.now()),
         }),
@@ -116,11 +128,12 @@ export class Bridge {
     this.health = await startHealthServer(this.config.healthPort, () => this.status());
     this.metrics.start(this.config.metricsIntervalMillis);
     this.state = 'running';
-    this.session.start();
+    for (const session of this.sessions) session.start();
     this.deps.logger.info('bridge started', {
       url: this.config.mqtt.url,
       clientId: this.config.mqtt.clientId,
       topics: this.config.mqtt.topics,
+      lanes: this.config.lanes.map((l) => ({ clientId: l.clientId, topics: l.topics })),
       protocolVersion: this.config.mqtt.protocolVersion,
       streamName: this.config.kinesis.streamName,
       credentials: this.deps.credentials.source,
@@ -143,9 +156,13 @@ export class Bridge {
     const deadline = Date.now() + this.config.shutdownTimeoutMillis;
     this.state = 'stopping';
     this.deps.logger.info(`stopping: ${reason}`, { pending: this.window.pendingMessages });
-    // From here on the session never reconnects (see MqttSession.stopTaking).
-    this.session.stopTaking();
-    const ended = this.session.whenConnectionEnds().then((why) => ({ kind: 'ended' as const, why }));
+    // From here on no lane reconnects (see MqttSession.stopTaking).
+    for (const session of this.sessions) session.stopTaking();
+    // Once every lane's connection has ended, nothing more can be acknowledged.
+    const ended = Promise.all(this.sessions.map((session) => session.whenConnectionEnds())).then((whys) => ({
+      kind: 'ended' as const,
+      why: [...new Set(whys)].join('; '),
+    }));
     // Leave time for the DISCONNECT and the health server after the flush.
     const flushed = this.sink
       .drain(Math.max(0, deadline - Date.now() - 1_000))
@@ -163,7 +180,8 @@ export class Bridge {
         pending: this.window.pendingMessages,
       });
     }
-    await this.session.stop(Math.max(100, Math.min(2_000, deadline - Date.now() - 200)));
+    const disconnectMillis = Math.max(100, Math.min(2_000, deadline - Date.now() - 200));
+    await Promise.all(this.sessions.map((session) => session.stop(disconnectMillis)));
     this.sink.close();
     this.metrics.stop();
     this.metrics.emit();
@@ -173,7 +191,15 @@ export class Bridge {
 
   /** The JSON of `/status`. */
   status(): BridgeStatus {
-    const s = this.session.stats;
+    const all = this.sessions.map((x) => x.stats);
+    const s = {
+      reconnects: this.sum((st) => st.reconnects),
+      sessionsLost: this.sum((st) => st.sessionsLost),
+      connectAttempts: this.sum((st) => st.connectAttempts),
+      consecutiveFailures: Math.max(...all.map((st) => st.consecutiveFailures)),
+      connected: all.every((st) => st.connected),
+      subscribed: all.every((st) => st.subscribed),
+    };
     return {
       received: this.counters.received,
       written: this.counters.written,
@@ -190,6 +216,17 @@ export class Bridge {
       connected: s.connected,
       subscribed: s.subscribed,
       state: this.state,
+      ...(this.sessions.length > 1
+        ? {
+            lanes: this.sessions.map((x, i) => ({
+              clientId: this.config.lanes[i]?.clientId ?? '',
+              connected: x.stats.connected,
+              subscribed: x.stats.subscribed,
+              reconnects: x.stats.reconnects,
+              sessionsLost: x.stats.sessionsLost,
+            })),
+          }
+        : {}),
       rssBytes: process.memoryUsage.rss(),
       uptimeMillis: Date.now() - this.startedAt,
     };
@@ -231,10 +268,15 @@ export class Bridge {
     }
     // PUBACKs must go out in the order the PUBLISHes came in (MQTT 3.1.1, 4.6): the window releases them so.
     for (const d of this.window.markWritten(deliveries)) {
-      if (this.session.ack(d.connection, d.messageId)) this.counters.acked += 1;
+      if (this.laneOf.get(d.connection)?.ack(d.connection, d.messageId)) this.counters.acked += 1;
       else this.counters.notAcked += 1;
     }
-    this.session.resume();
+    for (const session of this.sessions) session.resume();
+  }
+
+  /** A session counter summed over the lanes. */
+  private sum(of: (stats: MqttSession['stats']) => number): number {
+    return this.sessions.reduce((total, x) => total + of(x.stats), 0);
   }
 }
 

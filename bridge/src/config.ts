@@ -16,6 +16,10 @@ export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
 /** The validated configuration of one bridge. */
 export interface BridgeConfig {
   readonly mqtt: MqttConfig;
+  /** The feed's sessions (at least one); each runs with `mqtt` but its own client id and filters. */
+  readonly lanes: readonly LaneConfig[];
+  /** MQTT 5 shared subscription group of every lane, when the feed is split that way. */
+  readonly sharedGroup?: string;
   readonly kinesis: KinesisConfig;
   /** Most messages received and not yet acknowledged (all connections together). */
   readonly maxPendingMessages: number;
@@ -60,6 +64,14 @@ export interface MqttConfig {
   readonly receiveMaximum: number;
 }
 
+/** One lane: one MQTT session of the feed. */
+export interface LaneConfig {
+  /** The lane's own stable client id: MQTT_CLIENT_ID with one lane, `<MQTT_CLIENT_ID>-<n>` with several. */
+  readonly clientId: string;
+  /** The filters the lane subscribes to (`$share/<group>/<filter>` on a shared subscription). */
+  readonly topics: readonly string[];
+}
+
 /** Where and how records are written. */
 export interface KinesisConfig {
   readonly streamName: string;
@@ -98,6 +110,9 @@ export const DEFAULTS = {
   METRICS_INTERVAL_MILLIS: 60_000,
   LOG_LEVEL: 'INFO',
 } as const satisfies Record<string, number | string>;
+
+/** The most lanes (sessions) one bridge holds. */
+export const MAX_LANES = 16;
 
 /** The most a MQTT 5 receive maximum can be. */
 const MAX_RECEIVE_MAXIMUM = 65_535;
@@ -180,18 +195,40 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     problems.push(`MQTT_CLIENT_ID must be printable and under 65536 bytes, got ${JSON.stringify(clientId)}`);
   }
 
-  const rawTopics = required('MQTT_TOPICS', 'comma-separated subscription filters, e.g. meters/outbound/<customer>/#');
-  const topics = rawTopics
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '');
-  if (rawTopics && topics.length === 0) problems.push(`MQTT_TOPICS names no filter, got ${JSON.stringify(rawTopics)}`);
-  for (const t of topics) {
-    const r = validateSubscriptionFilter(t);
-    if (!r.ok) problems.push(`MQTT_TOPICS: ${r.message}`);
+  const rawLaneTopics = str('MQTT_LANE_TOPICS');
+  const rawTopics =
+    rawLaneTopics === undefined
+      ? required('MQTT_TOPICS', 'comma-separated subscription filters, e.g. meters/outbound/<customer>/#')
+      : (str('MQTT_TOPICS') ?? '');
+  if (rawLaneTopics !== undefined && rawTopics) {
+    problems.push(
+      "MQTT_LANE_TOPICS is set, so MQTT_TOPICS must not be: give the filters one way (MQTT_LANE_TOPICS lists every lane's)",
+    );
   }
-  if (new Set(topics).size !== topics.length)
-    problems.push(`MQTT_TOPICS repeats a filter: ${JSON.stringify(rawTopics)}`);
+  const filterList = (raw: string, name: string): string[] => {
+    const list = raw
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
+    if (raw && list.length === 0) problems.push(`${name} names no filter, got ${JSON.stringify(raw)}`);
+    for (const t of list) {
+      const r = validateSubscriptionFilter(t);
+      if (!r.ok) problems.push(`${name}: ${r.message}`);
+    }
+    return list;
+  };
+  const laneTopicGroups =
+    rawLaneTopics === undefined
+      ? undefined
+      : rawLaneTopics.split(';').map((g, i) => filterList(g.trim(), `MQTT_LANE_TOPICS lane ${i + 1}`));
+  const topics = laneTopicGroups ? laneTopicGroups.flat() : filterList(rawTopics, 'MQTT_TOPICS');
+  if (new Set(topics).size !== topics.length) {
+    problems.push(
+      laneTopicGroups
+        ? `MQTT_LANE_TOPICS names a filter in two lanes (or twice in one): ${JSON.stringify(rawLaneTopics)}; each message must have one lane`
+        : `MQTT_TOPICS repeats a filter: ${JSON.stringify(rawTopics)}`,
+    );
+  }
 
   const versionRaw = str('MQTT_PROTOCOL_VERSION');
   let protocolVersion: 4 | 5 = DEFAULTS.MQTT_PROTOCOL_VERSION;
@@ -199,6 +236,44 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     if (versionRaw === '4' || versionRaw === '5') protocolVersion = Number(versionRaw) as 4 | 5;
     else problems.push(`MQTT_PROTOCOL_VERSION must be 4 (MQTT 3.1.1) or 5, got ${JSON.stringify(versionRaw)}`);
   }
+
+  // Lanes: several sessions of one feed, each with its own client id, on its own filters or one shared subscription.
+  const sharedGroup = str('MQTT_SHARED_GROUP');
+  const rawLanes = str('MQTT_LANES');
+  const laneCount = int('MQTT_LANES', 1, MAX_LANES, laneTopicGroups?.length ?? 1);
+  if (laneTopicGroups && rawLanes !== undefined && laneCount !== laneTopicGroups.length) {
+    problems.push(
+      `MQTT_LANES is ${laneCount} but MQTT_LANE_TOPICS names ${laneTopicGroups.length} lane(s) (groups separated by ";"): give one group of filters per lane`,
+    );
+  }
+  if (sharedGroup !== undefined) {
+    if (laneTopicGroups) {
+      problems.push('MQTT_SHARED_GROUP and MQTT_LANE_TOPICS are both set: split the feed one way');
+    }
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(sharedGroup)) {
+      problems.push(
+        `MQTT_SHARED_GROUP must be 1-64 characters of A-Z a-z 0-9 _ . - (no "/", "+", "#"), got ${JSON.stringify(sharedGroup)}`,
+      );
+    }
+    if (protocolVersion !== 5) {
+      problems.push(
+        `MQTT_SHARED_GROUP needs MQTT_PROTOCOL_VERSION=5 (a shared subscription, $share/<group>/<filter>, is MQTT 5), got ${protocolVersion}`,
+      );
+    }
+  }
+  if (laneCount > 1 && !laneTopicGroups && sharedGroup === undefined) {
+    problems.push(
+      `MQTT_LANES is ${laneCount} without MQTT_LANE_TOPICS or MQTT_SHARED_GROUP: ${laneCount} sessions on the same filters would each receive every message; split the feed by filters (MQTT_LANE_TOPICS) or share one subscription (MQTT_SHARED_GROUP, MQTT 5)`,
+    );
+  }
+  const lanes: LaneConfig[] = Array.from({ length: laneCount }, (_, i) => ({
+    clientId: laneCount === 1 ? clientId : `${clientId}-${i + 1}`,
+    topics: laneTopicGroups
+      ? (laneTopicGroups[i] ?? [])
+      : sharedGroup !== undefined
+        ? topics.map((t) => `$share/${sharedGroup}/${t}`)
+        : topics,
+  }));
 
   // Credentials: a secret, or a username and password, or (loopback only) nothing.
   const username = env.MQTT_USERNAME === undefined || env.MQTT_USERNAME === '' ? undefined : env.MQTT_USERNAME;
@@ -300,6 +375,8 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
       retryMaxMillis,
       requestTimeoutMillis: int('BRIDGE_REQUEST_TIMEOUT_MILLIS', 100, 600_000),
     },
+    lanes,
+    ...(sharedGroup !== undefined ? { sharedGroup } : {}),
     maxPendingMessages,
     maxPendingBytes,
     healthPort: int('HEALTH_PORT', 0, 65_535),

@@ -37,6 +37,14 @@ export interface BridgeStatus {
   readonly subscribed: boolean;
   /** `starting`, `running` or `stopping`. */
   readonly state: 'starting' | 'running' | 'stopping';
+  /** Each lane's session, when the bridge holds several (`connected` and `subscribed` above are all lanes'). */
+  readonly lanes?: readonly {
+    readonly clientId: string;
+    readonly connected: boolean;
+    readonly subscribed: boolean;
+    readonly reconnects: number;
+    readonly sessionsLost: number;
+  }[];
   /** Resident set size, in bytes. */
   readonly rssBytes: number;
   readonly uptimeMillis: number;

@@ -369,6 +369,7 @@ export class MqttSession {
 
   private onConnack(conn: Connection, connack: IConnackPacket): void {
     if (conn !== this.current || !conn.alive) return;
+    if (this.config.protocolVersion === 5 && !this.brokerGrants(conn, connack)) return;
     conn.connackAt = Date.now();
     this.stats.connected = true;
     const first = !this.everConnected;
@@ -435,6 +436,42 @@ export class MqttSession {
       this.writeMarker();
       this.logger.info('subscribed', { filters, connection: conn.id });
     });
+  }
+
+  /**
+   * Logs what an MQTT 5 broker grants in its CONNACK (MQTT 5, 3.2.2.3: absent properties mean their defaults), and
+   * refuses a shared subscription the broker says it does not offer. Returns false when the connection is ended.
+   */
+  private brokerGrants(conn: Connection, connack: IConnackPacket): boolean {
+    const p = connack.properties ?? {};
+    const granted = {
+      clientId: this.config.clientId,
+      connection: conn.id,
+      // 65,535 when absent
+      receiveMaximum: p.receiveMaximum ?? 65_535,
+      // available unless the broker says 0
+      sharedSubscriptionAvailable: p.sharedSubscriptionAvailable !== false,
+      // no limit when absent
+      maximumPacketSize: p.maximumPacketSize ?? 'no limit',
+      // the broker may shorten the session expiry the bridge asked for; absent: the one asked for
+      sessionExpirySeconds: p.sessionExpiryInterval ?? this.config.sessionExpirySeconds,
+      requestedSessionExpirySeconds: this.config.sessionExpirySeconds,
+    };
+    this.logger.info('the broker grants (CONNACK properties)', granted);
+    const shared = this.config.topics.filter((t) => t.startsWith('$share/'));
+    if (shared.length > 0 && !granted.sharedSubscriptionAvailable) {
+      conn.failure = `the broker offers no shared subscriptions (CONNACK Shared Subscription Available = 0), so ${shared.map((t) => JSON.stringify(t)).join(', ')} cannot be subscribed: unset MQTT_SHARED_GROUP and split the feed with MQTT_LANE_TOPICS`;
+      this.logger.error(conn.failure, { clientId: this.config.clientId, connection: conn.id });
+      conn.client.end(true);
+      return false;
+    }
+    if (granted.sessionExpirySeconds < this.config.sessionExpirySeconds) {
+      this.logger.warn(
+        `the broker keeps this session only ${granted.sessionExpirySeconds} s after a disconnect (asked for ${this.config.sessionExpirySeconds} s): an outage longer than that loses the messages queued meanwhile`,
+        { clientId: this.config.clientId, connection: conn.id },
+      );
+    }
+    return true;
   }
 
   private onError(conn: Connection, err: Error & { code?: number | string }): void {
