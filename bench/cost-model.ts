@@ -197,3 +197,112 @@ export function fitLambdaMillis(points: readonly { readonly batch: number; reado
   if (perRecord <= 0 || fixed < 0) return { fixed: 0, perRecord: hi.millis / hi.batch };
   return { fixed, perRecord };
 }
+
+/** What the archive's cost depends on, per record (see `bench/archive-size.ts` for how the bytes are measured). */
+export interface ArchiveUnitCosts {
+  /** Bytes of one Kinesis record (as {@link UnitCosts.kinesisRecordBytes}). */
+  readonly kinesisRecordBytes: number;
+  /** Compressed archive bytes per record (gzip NDJSON line), at the object size of the scenario. */
+  readonly archivedBytesPerRecord: number;
+  /** Bytes one record adds to a Lambda Kinesis event (base64 data, event id, ARNs, field names). */
+  readonly eventBytesPerRecord: number;
+  /** Archiver milliseconds per invocation independent of its size (the PutObject round trip). */
+  readonly archiverFixedMillis: number;
+  /** Archiver milliseconds per record (decode, encode, gzip). */
+  readonly archiverMillisPerRecord: number;
+}
+
+/** How the archiver is deployed (`lib/raw-archive.ts`). */
+export interface ArchiveDeployment {
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly memoryMb: number;
+}
+
+/** One archive consumer's monthly dollars. */
+export interface ArchiveConsumerCost {
+  /** Objects (one PUT each) per month. */
+  readonly objectsPerMonth: number;
+  readonly puts: number;
+  /** Lambda requests and duration (the Lambda archiver), or Firehose's ingestion (Firehose). */
+  readonly consumer: number;
+  /** Kinesis on-demand retrieval by this second consumer (a provisioned stream charges nothing more). */
+  readonly onDemandRetrieval: number;
+  /** S3 Standard storage of one month of records, in the first month (then IA, then Glacier IR). */
+  readonly storageFirstMonth: number;
+  /** Total with an on-demand stream. */
+  readonly totalOnDemand: number;
+  /** Total with a provisioned stream. */
+  readonly totalProvisioned: number;
+}
+
+/** Lambda's limit on a synchronous invocation's payload: the mapping cuts a batch there. */
+export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** Firehose bills each record rounded up to this many bytes. */
+export const FIREHOSE_RECORD_ROUNDING_BYTES = 5 * 1024;
+
+/** Firehose's largest S3 buffer: 128 MiB or 900 s, whichever comes first. */
+const FIREHOSE_BUFFER = { bytes: 128 * 1024 * 1024, seconds: 900 };
+
+/**
+ * The monthly cost of archiving every delivery of a scenario, two ways: the Lambda archiver of `lib/raw-archive.ts`
+ * (one invocation and one PUT per shard per batching window, or per full batch when records come faster), and
+ * Firehose reading the stream into S3 (billed per record rounded up to 5 KB, buffers of up to 128 MiB or 900 s).
+ * Both are a second shared-throughput consumer: on an on-demand stream each pays the retrieval per GB again.
+ */
+export function archiveMonthlyCost(
+  s: Scenario,
+  u: ArchiveUnitCosts,
+  a: ArchiveDeployment,
+  d: Deployment,
+  p: Prices,
+): { readonly lambda: ArchiveConsumerCost; readonly firehose: ArchiveConsumerCost } {
+  const readingsPerSecond = s.meters / s.cadenceSeconds;
+  const deliveriesPerSecond = readingsPerSecond * (1 + d.duplicateShare);
+  const deliveriesPerMonth = deliveriesPerSecond * SECONDS_PER_MONTH;
+  const shards = shardsFor(deliveriesPerSecond, u.kinesisRecordBytes);
+  const retrieval = ((deliveriesPerMonth * roundUpToKb(u.kinesisRecordBytes)) / GB) * p.kinesisOnDemandRetrievalPerGb;
+  const storageFirstMonth = ((deliveriesPerMonth * u.archivedBytesPerRecord) / GB) * p.s3StandardGbMonth;
+  const hours = HOURS_PER_MONTH;
+
+  const perShard = deliveriesPerSecond / shards;
+  const fullBatch = Math.min(a.batchSize, Math.floor(LAMBDA_PAYLOAD_BYTES / u.eventBytesPerRecord));
+  const window = Math.max(1, a.batchingWindowSeconds);
+  const invocationsPerShardSecond = Math.max(perShard > 0 ? 1 / window : 0, perShard / fullBatch);
+  const invocations = invocationsPerShardSecond * shards * SECONDS_PER_MONTH;
+  const batch = invocations > 0 ? deliveriesPerMonth / invocations : 0;
+  // a batch that straddles the hour is two objects: at most one more object per shard and hour
+  const lambdaObjects = invocations + Math.min(invocations, shards * hours);
+  const gbSeconds =
+    (invocations * (u.archiverFixedMillis + u.archiverMillisPerRecord * batch) * a.memoryMb) / 1024 / 1000;
+  const lambdaConsumer = (invocations * p.lambdaRequestsPerMillion) / 1e6 + gbSeconds * p.lambdaArmGbSecond;
+  const lambdaPuts = (lambdaObjects / 1000) * p.s3PutPerThousand;
+
+  const compressedPerSecond = deliveriesPerSecond * u.archivedBytesPerRecord;
+  const firehoseObjects =
+    SECONDS_PER_MONTH / Math.min(FIREHOSE_BUFFER.seconds, FIREHOSE_BUFFER.bytes / Math.max(1, compressedPerSecond));
+  const firehoseConsumer =
+    ((deliveriesPerMonth * Math.max(FIREHOSE_RECORD_ROUNDING_BYTES, u.kinesisRecordBytes)) / GB) *
+    p.firehoseIngestPerGb;
+  const firehosePuts = (firehoseObjects / 1000) * p.s3PutPerThousand;
+
+  const build = (objectsPerMonth: number, puts: number, consumer: number): ArchiveConsumerCost => ({
+    objectsPerMonth,
+    puts,
+    consumer,
+    onDemandRetrieval: retrieval,
+    storageFirstMonth,
+    totalOnDemand: puts + consumer + retrieval + storageFirstMonth,
+    totalProvisioned: puts + consumer + storageFirstMonth,
+  });
+  return {
+    lambda: build(lambdaObjects, lambdaPuts, lambdaConsumer),
+    firehose: build(firehoseObjects, firehosePuts, firehoseConsumer),
+  };
+}
+
+/** Dollars a month to keep one month of archive for a year: 1 month Standard, 2 Standard-IA, 9 Glacier IR. */
+export function archiveStorageFirstYear(gb: number, p: Prices): number {
+  return gb * (1 * p.s3StandardGbMonth + 2 * p.s3StandardIaGbMonth + 9 * p.s3GlacierIrGbMonth);
+}

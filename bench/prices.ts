@@ -38,6 +38,16 @@ export interface Prices {
   readonly secretMonth: number;
   /** CloudWatch: per custom metric-month (first 10,000 metrics). */
   readonly customMetricMonth: number;
+  /** S3: per 1,000 PUT requests (Standard). */
+  readonly s3PutPerThousand: number;
+  /** S3 Standard: per GB-month (first 50 TB). */
+  readonly s3StandardGbMonth: number;
+  /** S3 Standard-Infrequent Access: per GB-month. */
+  readonly s3StandardIaGbMonth: number;
+  /** S3 Glacier Instant Retrieval: per GB-month. */
+  readonly s3GlacierIrGbMonth: number;
+  /** Amazon Data Firehose, Kinesis Data Stream as source: per GB ingested, each record rounded up to 5 KB. */
+  readonly firehoseIngestPerGb: number;
 }
 
 /** us-east-1 list prices, see {@link PRICES_AS_OF}. */
@@ -55,6 +65,11 @@ export const US_EAST_1: Prices = {
   fargateArmGbHour: 0.00356,
   secretMonth: 0.4,
   customMetricMonth: 0.3,
+  s3PutPerThousand: 0.005,
+  s3StandardGbMonth: 0.023,
+  s3StandardIaGbMonth: 0.0125,
+  s3GlacierIrGbMonth: 0.004,
+  firehoseIngestPerGb: 0.029,
 };
 
 /** Hours in a month, as AWS bills them. */

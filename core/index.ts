@@ -10,3 +10,4 @@ export * from './payload';
 export * from './reading';
 export * from './stream-record';
 export * from './table-layout';
+export * from './raw-archive';

@@ -6,6 +6,7 @@
  * numbers and the `feeds` array (JSON text) are accepted in that form too.
  */
 import { DEFAULT_QUARANTINE_RETENTION_DAYS, validateSubscriptionFilter } from '../core';
+import { DEFAULT_ARCHIVE_RETENTION_DAYS, RAW_ARCHIVE_LIMITS } from './raw-archive';
 
 /** One MQTT feed: one bridge service holding one persistent session. */
 export interface FeedConfig {
@@ -34,6 +35,8 @@ export interface AppConfig {
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
   readonly quarantineRetentionDays: number;
+  /** Days the raw archive keeps an object. */
+  readonly archiveRetentionDays: number;
   readonly streamMode: StreamModeName;
   readonly shardCount?: number;
   readonly streamRetentionHours: number;
@@ -52,6 +55,7 @@ export interface AppConfig {
 /** Defaults of every optional context value. */
 export const APP_CONFIG_DEFAULTS = {
   quarantineRetentionDays: DEFAULT_QUARANTINE_RETENTION_DAYS,
+  archiveRetentionDays: DEFAULT_ARCHIVE_RETENTION_DAYS,
   streamMode: 'ON_DEMAND',
   streamRetentionHours: 24,
   ingestBatchSize: 100,
@@ -68,6 +72,7 @@ export const APP_CONFIG_DEFAULTS = {
 /** Limits of the numeric context values (inclusive), from the platform's own limits where it has them. */
 export const APP_CONFIG_LIMITS = {
   quarantineRetentionDays: { min: 1, max: 3650 },
+  archiveRetentionDays: RAW_ARCHIVE_LIMITS.retentionDays,
   shardCount: { min: 1, max: 500 },
   // Kinesis: 24 hours to 365 days.
   streamRetentionHours: { min: 24, max: 8760 },
@@ -92,6 +97,7 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'alarmTopicArn',
   'quarantineRetentionDays',
+  'archiveRetentionDays',
   'streamMode',
   'shardCount',
   'streamRetentionHours',
@@ -403,6 +409,13 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
     limits.quarantineRetentionDays,
     defaults.quarantineRetentionDays,
   );
+  const archiveRetentionDays = readInteger(
+    problems,
+    'archiveRetentionDays',
+    read('archiveRetentionDays'),
+    limits.archiveRetentionDays,
+    defaults.archiveRetentionDays,
+  );
 
   const rawMode = read('streamMode');
   let streamMode: StreamModeName = defaults.streamMode;
@@ -479,6 +492,7 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
     quarantineRetentionDays,
+    archiveRetentionDays,
     streamMode,
     ...(shardCount === undefined ? {} : { shardCount }),
     streamRetentionHours,

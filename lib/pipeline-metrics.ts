@@ -11,6 +11,7 @@ import {
   BridgeMetric,
   CLIENT_ID_DIMENSION,
 } from '../bridge/src/metric-names';
+import { ARCHIVE_METRICS_NAMESPACE, ARCHIVE_SERVICE_NAME, ArchiveMetric } from '../functions/archive/metric-names';
 import { INGEST_METRICS_NAMESPACE, INGEST_SERVICE_NAME, IngestMetric } from '../functions/ingest/metric-names';
 
 /** A bridge metric's name. */
@@ -45,6 +46,23 @@ export function ingestMetric(
     namespace: INGEST_METRICS_NAMESPACE,
     metricName,
     dimensionsMap: { [SERVICE_DIMENSION]: INGEST_SERVICE_NAME },
+    statistic: options.statistic,
+    period: options.period ?? Duration.minutes(5),
+  });
+}
+
+/** An archiver metric's name. */
+export type ArchiveMetricName = (typeof ArchiveMetric)[keyof typeof ArchiveMetric];
+
+/** An archiver metric. */
+export function archiveMetric(
+  metricName: ArchiveMetricName,
+  options: { readonly statistic: string; readonly period?: Duration },
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: ARCHIVE_METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { [SERVICE_DIMENSION]: ARCHIVE_SERVICE_NAME },
     statistic: options.statistic,
     period: options.period ?? Duration.minutes(5),
   });

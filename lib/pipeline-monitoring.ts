@@ -17,7 +17,10 @@ import { IngestMetric } from '../functions/ingest/metric-names';
 import { feedConstructId } from './app-config';
 import type { BridgeService } from './bridge-service';
 import type { IngestFunction } from './ingest-function';
+import type { RawArchive } from './raw-archive';
+import { ArchiveMetric } from '../functions/archive/metric-names';
 import {
+  archiveMetric,
   bridgeMetric,
   eventSourceMappingMetric,
   ingestMetric,
@@ -30,6 +33,11 @@ import {
 export interface PipelineMonitoringProps {
   /** The ingest function, its event source mapping and failed-records bucket. */
   readonly ingest: IngestFunction;
+  /**
+   * The raw archive's archiver, watched like the ingest function (lag, errors, throttles).
+   * @default - no archive alarms
+   */
+  readonly archive?: RawArchive;
   /** The stream the bridges write into. */
   readonly stream: kinesis.IStream;
   /** The readings table. */
@@ -311,9 +319,64 @@ export class PipelineMonitoring extends Construct {
         'a decoder update and a replay; conflicts need a word with the provider.',
     });
 
+    if (props.archive) this.monitorArchive(props.archive, t);
     for (const bridge of props.bridges) this.monitorBridge(bridge, t);
 
     this.dashboard = this.createDashboard(props, t);
+  }
+
+  private monitorArchive(archive: RawArchive, t: Thresholds): void {
+    const fn = archive.function;
+    const minutes = (n: number) => Duration.minutes(n);
+    const bucket = archive.bucket.bucketName;
+    // The archiver's batching window holds records back by design: its lag warning is the ingest's plus the window.
+    const warning = t.iteratorAgeWarningMillis + archive.batchingWindow.toMilliseconds();
+    const critical = Math.max(t.iteratorAgeCriticalMillis, warning + 1);
+    const iteratorAge = fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: minutes(1) });
+    this.alarm('ArchiveLagWarning', {
+      metric: iteratorAge,
+      threshold: warning,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        `Warning: the archiver is more than ${warning / 60000} min behind the Kinesis stream (IteratorAge). Records ` +
+        `reach the raw archive (${bucket}) late; nothing is lost while they are in the stream. Check the ArchiveErrors ` +
+        "alarm and the archiver's logs (S3 errors, permissions).",
+    });
+    this.alarm('ArchiveLagCritical', {
+      metric: iteratorAge,
+      threshold: critical,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        `Critical: the archiver is more than ${critical / 60000} min behind the stream. A record that expires from the ` +
+        'stream before it is archived is missing from the raw archive for good (it is still in the readings table if ' +
+        "it was valid): act now. Read the archiver's logs; check the bucket exists and the role may PutObject.",
+    });
+    this.alarm('ArchiveErrors', {
+      metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: minutes(5) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        'The archiver failed invocations (S3 refused or timed out a PutObject, or the function crashed): the batch ' +
+        "is retried until it is written, and the shard's archive waits. Read the archiver's logs for the error.",
+    });
+    this.alarm('ArchiveThrottles', {
+      metric: fn.metricThrottles({ statistic: cloudwatch.Stats.SUM, period: minutes(5) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        'Lambda throttled the archiver: the account ran out of concurrency, so the archive lags. Check the ' +
+        "account's concurrency and reserve some for the ingest function and the archiver.",
+    });
   }
 
   private monitorBridge(bridge: BridgeService, t: Thresholds): void {
@@ -545,6 +608,35 @@ export class PipelineMonitoring extends Construct {
         ],
       }),
     );
+    if (props.archive) {
+      const archiver = props.archive.function;
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Raw archive: records and objects written (5 min)',
+          width: 8,
+          left: [
+            archiveMetric(ArchiveMetric.RecordsArchived, { statistic: cloudwatch.Stats.SUM }),
+            sum(props.stream.metricIncomingRecords(), 'IncomingRecords'),
+          ],
+          right: [archiveMetric(ArchiveMetric.ArchiveObjectsWritten, { statistic: cloudwatch.Stats.SUM })],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Raw archive: lag, IteratorAge (ms)',
+          width: 8,
+          left: [archiver.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) })],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Archiver function',
+          width: 8,
+          left: [
+            sum(archiver.metricInvocations(), 'Invocations'),
+            sum(archiver.metricErrors(), 'Errors'),
+            sum(archiver.metricThrottles(), 'Throttles'),
+          ],
+          right: [archiveMetric(ArchiveMetric.ArchiveBytesWritten, { statistic: cloudwatch.Stats.SUM })],
+        }),
+      );
+    }
     for (const bridge of props.bridges) {
       const { name, clientId } = bridge.feed;
       const m = (metricName: Parameters<typeof bridgeMetric>[0], statistic: string) =>

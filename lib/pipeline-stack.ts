@@ -1,6 +1,6 @@
 /**
  * The whole pipeline in one stack: bridges (one Fargate service per feed) -> Kinesis -> ingest function -> DynamoDB,
- * with the quarantine, alarms and a dashboard.
+ * with the quarantine, the raw archive in S3, alarms and a dashboard.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,6 +13,7 @@ import { BridgeCluster } from './bridge-cluster';
 import { BridgeService, bridgeImage } from './bridge-service';
 import { IngestFunction } from './ingest-function';
 import { PipelineMonitoring } from './pipeline-monitoring';
+import { RawArchive } from './raw-archive';
 import { ReadingStream } from './reading-stream';
 import { ReadingsStore } from './readings-store';
 
@@ -42,6 +43,8 @@ export class PipelineStack extends Stack {
   public readonly bridgeCluster: BridgeCluster;
   /** One bridge per feed, in the order of the configuration. */
   public readonly bridges: readonly BridgeService[];
+  /** The raw archive of every stream record and its archiver. */
+  public readonly archive: RawArchive;
   /** Alarms, topic and dashboard. */
   public readonly monitoring: PipelineMonitoring;
 
@@ -75,6 +78,8 @@ export class PipelineStack extends Stack {
       failedRecordsExpiration: Duration.days(config.failedRecordsRetentionDays),
     });
 
+    this.archive = new RawArchive(this, 'RawArchive', { stream, retentionDays: config.archiveRetentionDays });
+
     // A lookup needs AWS credentials and an account/region on the stack; only done when a VPC id is given.
     const vpc = config.vpcId === undefined ? undefined : ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: config.vpcId });
     this.bridgeCluster = new BridgeCluster(this, 'BridgeCluster', vpc === undefined ? {} : { vpc });
@@ -91,6 +96,7 @@ export class PipelineStack extends Stack {
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       ingest: this.ingest,
+      archive: this.archive,
       stream,
       readingsTable: this.store.readingsTable,
       quarantineTable: this.store.quarantineTable,
@@ -125,6 +131,12 @@ export class PipelineStack extends Stack {
     out('StreamName', this.readingStream.stream.streamName, 'Kinesis stream the bridges write into');
     out('IngestFunctionName', this.ingest.function.functionName, 'Ingest Lambda function');
     out('FailedRecordsBucketName', this.ingest.failedRecordsBucket.bucketName, 'Batches the ingest gave up on');
+    out(
+      'ArchiveBucketName',
+      this.archive.bucket.bucketName,
+      `Raw archive: every stream record, under ${this.archive.prefix}`,
+    );
+    out('ArchiveFunctionName', this.archive.function.functionName, 'Archiver Lambda function');
     out('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'SNS topic every alarm notifies');
     out('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the pipeline');
     out('ClusterName', this.bridgeCluster.cluster.clusterName, 'ECS cluster of the bridges');

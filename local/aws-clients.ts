@@ -1,10 +1,11 @@
 /**
- * SDK clients for the local stand-ins of AWS: kinesalite and DynamoDB Local on loopback, with dummy credentials.
+ * SDK clients for the local stand-ins of AWS: kinesalite, DynamoDB Local and s3rver on loopback, with dummy credentials.
  * Kinesis clients use an HTTP/1.1 keep-alive handler: kinesalite does not speak the SDK's default HTTP/2.
  */
 import * as http from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** The region the local runner names (any region works against the local services). */
@@ -39,6 +40,26 @@ export function localDynamoDbClient(endpoint: string, region = LOCAL_REGION): Dy
       httpAgent: new http.Agent({ keepAlive: true }),
       connectionTimeout: 2_000,
       requestTimeout: 5_000,
+      throwOnRequestTimeout: true,
+    }),
+  });
+}
+
+/** The credentials s3rver accepts (it checks the access key id and the signature). */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+/** An S3 client for `endpoint` (path-style: a local S3 has no per-bucket host names). */
+export function localS3Client(endpoint: string, region = LOCAL_REGION): S3Client {
+  return new S3Client({
+    endpoint,
+    region,
+    credentials: LOCAL_S3_CREDENTIALS,
+    forcePathStyle: true,
+    retryMode: 'standard',
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new http.Agent({ keepAlive: true }),
+      connectionTimeout: 2_000,
+      requestTimeout: 20_000,
       throwOnRequestTimeout: true,
     }),
   });

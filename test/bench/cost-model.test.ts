@@ -1,4 +1,5 @@
 import {
+  archiveMonthlyCost,
   billedMillis,
   dynamoPerMillion,
   effectiveBatch,
@@ -172,5 +173,45 @@ describe('DynamoDB item sizes', () => {
     [[300, 2100], 3],
   ])('writes of items of %p bytes take %d units', (sizes, expected) => {
     expect(writeUnits(...sizes)).toBe(expected);
+  });
+});
+
+describe('raw archive arithmetic', () => {
+  const archiveUnits = {
+    kinesisRecordBytes: 370,
+    archivedBytesPerRecord: 25,
+    eventBytesPerRecord: 900,
+    archiverFixedMillis: 100,
+    archiverMillisPerRecord: 0.02,
+  };
+  const archiver = { batchSize: 10_000, batchingWindowSeconds: 300, memoryMb: 512 };
+  const month = 730 * 3600;
+
+  it('writes one object per shard per batching window on a quiet stream, plus one per hour at most', () => {
+    const c = archiveMonthlyCost({ meters: 1000, cadenceSeconds: 900 }, archiveUnits, archiver, deployment, US_EAST_1);
+    expect(c.lambda.objectsPerMonth).toBeCloseTo(month / 300 + 730, 6);
+    expect(c.lambda.puts).toBeCloseTo(((month / 300 + 730) / 1000) * 0.005, 9);
+  });
+
+  it('cuts batches at the 6 MB Lambda payload on a busy stream', () => {
+    const s = { meters: 100_000, cadenceSeconds: 60 };
+    const c = archiveMonthlyCost(s, archiveUnits, archiver, deployment, US_EAST_1);
+    const recordsPerMonth = (100_000 / 60) * month;
+    const perBatch = Math.floor((6 * 1024 * 1024) / 900);
+    expect(c.lambda.objectsPerMonth).toBeCloseTo(recordsPerMonth / perBatch + 2 * 730, 0);
+  });
+
+  it('bills Firehose every record as at least 5 KB', () => {
+    const s = { meters: 1000, cadenceSeconds: 60 };
+    const c = archiveMonthlyCost(s, archiveUnits, archiver, deployment, US_EAST_1);
+    const gb = ((1000 / 60) * month * 5 * 1024) / 1024 ** 3;
+    expect(c.firehose.consumer).toBeCloseTo(gb * 0.029, 9);
+  });
+
+  it('charges both consumers the on-demand retrieval, and neither on a provisioned stream', () => {
+    const c = archiveMonthlyCost({ meters: 1000, cadenceSeconds: 60 }, archiveUnits, archiver, deployment, US_EAST_1);
+    expect(c.lambda.onDemandRetrieval).toBeGreaterThan(0);
+    expect(c.lambda.totalOnDemand - c.lambda.totalProvisioned).toBeCloseTo(c.lambda.onDemandRetrieval, 9);
+    expect(c.firehose.totalOnDemand - c.firehose.totalProvisioned).toBeCloseTo(c.firehose.onDemandRetrieval, 9);
   });
 });

@@ -61,7 +61,8 @@ describe('ingest function', () => {
     // -1 lifts the count, so only the record's age ends the retries
     // (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html). The age must be bounded
     // (-1 there would retry until Kinesis expires the record, losing it), and below the 24-hour retention.
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // two mappings on the stream: this one and the raw archive's (test/cdk/raw-archive.test.ts)
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: functionId },
       EventSourceArn: { 'Fn::GetAtt': [streamId, 'Arn'] },

@@ -35,6 +35,10 @@ describe('pipeline monitoring', () => {
       'ReadingsTableWriteThrottled',
       'QuarantineTableWriteThrottled',
       'QuarantineRate',
+      'ArchiveLagWarning',
+      'ArchiveLagCritical',
+      'ArchiveErrors',
+      'ArchiveThrottles',
     ];
     const perFeed = ['Disconnected', 'Stalled', 'SessionLost', 'NoData', 'NotRunning'];
     const expected = [...global, ...['FeedA', 'FeedB'].flatMap((feed) => perFeed.map((a) => `Bridge${feed}${a}`))].map(
