@@ -14,6 +14,7 @@ import { BridgeService, bridgeImage } from './bridge-service';
 import { IngestFunction } from './ingest-function';
 import { PipelineMonitoring } from './pipeline-monitoring';
 import { RawArchive } from './raw-archive';
+import { ReplayPolicy } from './replay-policy';
 import { ReadingStream } from './reading-stream';
 import { ReadingsStore } from './readings-store';
 
@@ -45,6 +46,8 @@ export class PipelineStack extends Stack {
   public readonly bridges: readonly BridgeService[];
   /** The raw archive of every stream record and its archiver. */
   public readonly archive: RawArchive;
+  /** What an operator's role needs to run the replay tool. */
+  public readonly replayPolicy: ReplayPolicy;
   /** Alarms, topic and dashboard. */
   public readonly monitoring: PipelineMonitoring;
 
@@ -79,6 +82,10 @@ export class PipelineStack extends Stack {
     });
 
     this.archive = new RawArchive(this, 'RawArchive', { stream, retentionDays: config.archiveRetentionDays });
+    this.replayPolicy = new ReplayPolicy(this, 'Replay', {
+      archiveBucket: this.archive.bucket,
+      archivePrefix: this.archive.prefix,
+    });
 
     // A lookup needs AWS credentials and an account/region on the stack; only done when a VPC id is given.
     const vpc = config.vpcId === undefined ? undefined : ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: config.vpcId });
@@ -136,6 +143,7 @@ export class PipelineStack extends Stack {
       this.archive.bucket.bucketName,
       `Raw archive: every stream record, under ${this.archive.prefix}`,
     );
+    out('ReplayPolicyArn', this.replayPolicy.policy.managedPolicyArn, 'Managed policy: run npm run replay');
     out('ArchiveFunctionName', this.archive.function.functionName, 'Archiver Lambda function');
     out('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'SNS topic every alarm notifies');
     out('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the pipeline');

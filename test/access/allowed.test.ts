@@ -83,6 +83,13 @@ describe('calls AWS services make for the stack', () => {
       `event source mapping: ${action} on the stream`,
       { ...ingestRole, action, resource: stream },
     ]),
+    // The archiver's own mapping reads the stream with the archiver's role.
+    ...['kinesis:DescribeStream', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'].map(
+      (action): [string, AccessRequest] => [
+        `archiver event source mapping: ${action} on the stream`,
+        { ...world.role(stack.archive.role), action, resource: stream },
+      ],
+    ),
     // ... and writes a failed batch to its S3 on-failure destination with the same role
     // (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html).
     [

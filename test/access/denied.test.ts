@@ -99,6 +99,29 @@ const denied: [string, AccessRequest][] = [
       ]),
     ] satisfies [string, AccessRequest][];
   })(),
+  // The archiver writes new archive objects and nothing else: no delete, no read, nothing outside raw/.
+  ...(() => {
+    const role = world.role(stack.archive.role);
+    const archive = world.arnOf(stack.archive.bucket);
+    return [
+      ['archiver: s3:PutObject outside raw/', { ...role, action: 's3:PutObject', resource: `${archive}/replays/x` }],
+      ...['s3:DeleteObject', 's3:GetObject', 's3:PutObjectAcl'].map((action): [string, AccessRequest] => [
+        `archiver: ${action} in raw/`,
+        { ...role, action, resource: `${archive}/raw/2026/12/01/10/x.ndjson.gz` },
+      ]),
+      ...buckets
+        .filter((b) => b !== archive)
+        .map((bucket): [string, AccessRequest] => [
+          `archiver: s3:PutObject into ${bucket}`,
+          { ...role, action: 's3:PutObject', resource: `${bucket}/raw/x` },
+        ]),
+      ...[readings, quarantine].map((table): [string, AccessRequest] => [
+        `archiver: dynamodb:PutItem on ${table}`,
+        { ...role, action: 'dynamodb:PutItem', resource: table },
+      ]),
+      ['archiver: kinesis:PutRecords on the stream', { ...role, action: 'kinesis:PutRecords', resource: stream }],
+    ] satisfies [string, AccessRequest][];
+  })(),
   // The published policies give downstream roles no write to the readings, no scan of the quarantine.
   ...(() => {
     const readers = {

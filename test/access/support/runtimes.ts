@@ -66,6 +66,29 @@ export function runtimes(world: AccessWorld): Runtime[] {
       },
     },
     {
+      name: 'archiver',
+      entry: 'functions/archive/index.ts',
+      caller: world.role(stack.archive.role),
+      targets: {
+        // one object per shard and hour of a batch (core/raw-archive.ts)
+        's3:PutObject': [
+          `${arn(stack.archive.bucket)}/raw/2026/12/01/10/shardId-000000000000-49600000000000000000000000000000000000000000000000000001.ndjson.gz`,
+        ],
+      },
+    },
+    {
+      name: 'replay tool',
+      entry: 'tools/replay/archive-reader.ts',
+      caller: {
+        principal: DOWNSTREAM_ROLE_ARN,
+        identityPolicies: [{ name: 'ReplayPolicy', policy: world.managedPolicyDocument(stack.replayPolicy.policy) }],
+      },
+      targets: {
+        's3:ListBucket': [arn(stack.archive.bucket)],
+        's3:GetObject': [`${arn(stack.archive.bucket)}/raw/2026/12/01/10/shardId-000000000000-1.ndjson.gz`],
+      },
+    },
+    {
       name: 'readings CLI',
       entry: 'tools/readings-cli.ts',
       caller: {
