@@ -319,13 +319,13 @@ export class PipelineMonitoring extends Construct {
         'a decoder update and a replay; conflicts need a word with the provider.',
     });
 
-    if (props.archive) this.monitorArchive(props.archive, t);
+    if (props.archive) this.monitorArchive(props.archive, props, t);
     for (const bridge of props.bridges) this.monitorBridge(bridge, t);
 
     this.dashboard = this.createDashboard(props, t);
   }
 
-  private monitorArchive(archive: RawArchive, t: Thresholds): void {
+  private monitorArchive(archive: RawArchive, props: PipelineMonitoringProps, t: Thresholds): void {
     const fn = archive.function;
     const minutes = (n: number) => Duration.minutes(n);
     const bucket = archive.bucket.bucketName;
@@ -354,6 +354,33 @@ export class PipelineMonitoring extends Construct {
         `Critical: the archiver is more than ${critical / 60000} min behind the stream. A record that expires from the ` +
         'stream before it is archived is missing from the raw archive for good (it is still in the readings table if ' +
         "it was valid): act now. Read the archiver's logs; check the bucket exists and the role may PutObject.",
+    });
+    // Stall: records arrive and none is archived (mapping disabled, a failing init, a missing permission). The
+    // archiver's counts come once per batching window, so the period is at least twice the window.
+    const archiveStallPeriod = Duration.minutes(
+      Math.max(t.stallPeriodMinutes, Math.ceil((2 * archive.batchingWindow.toSeconds()) / 60)),
+    );
+    this.alarm('ArchiveStalled', {
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(FILL(incoming, 0) > 0 AND FILL(archived, 0) == 0, 1, 0)',
+        usingMetrics: {
+          incoming: props.stream.metricIncomingRecords({ statistic: cloudwatch.Stats.SUM, period: archiveStallPeriod }),
+          archived: archiveMetric(ArchiveMetric.RecordsArchived, {
+            statistic: cloudwatch.Stats.SUM,
+            period: archiveStallPeriod,
+          }),
+        },
+        label: 'Stream received records, archiver archived none (1 = yes)',
+        period: archiveStallPeriod,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        `For 2 periods of ${archiveStallPeriod.toMinutes()} min the stream received records and the archiver archived ` +
+        'none: the raw archive has stopped, and its lag alarms cannot see it. Check its event source mapping is ' +
+        "Enabled, the archiver's logs (init errors) and its role.",
     });
     this.alarm('ArchiveErrors', {
       metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: minutes(5) }),

@@ -37,6 +37,7 @@ describe('pipeline monitoring', () => {
       'QuarantineRate',
       'ArchiveLagWarning',
       'ArchiveLagCritical',
+      'ArchiveStalled',
       'ArchiveErrors',
       'ArchiveThrottles',
     ];
@@ -241,6 +242,14 @@ describe('pipeline monitoring', () => {
       SessionLost: ['notBreaching', 'a dead bridge pages through Disconnected, Stalled and NotRunning'],
       NoData: ['breaching', 'no count from the bridge for the period: dead bridge or silent feed, both page'],
       NotRunning: ['breaching', 'Container Insights reports every minute while the service exists'],
+      ArchiveLagWarning: ['notBreaching', 'as IngestLagWarning; a dead archiver is ArchiveStalled'],
+      ArchiveLagCritical: ['notBreaching', 'as IngestLagWarning'],
+      ArchiveStalled: [
+        'notBreaching',
+        "absent only when the stream received nothing; the archiver's silence is FILLed",
+      ],
+      ArchiveErrors: ['notBreaching', 'no invocations, no errors'],
+      ArchiveThrottles: ['notBreaching', 'no invocations, no throttles'],
     };
     const suffixOf = (alarmName: string) =>
       Object.keys(rule).find(

@@ -145,9 +145,15 @@ describe('raw archive', () => {
       expect(named(name)?.Properties).toMatchObject({ MetricName: metric, Dimensions: fnDimension });
       expect(named(name)?.Properties.AlarmActions).toHaveLength(1);
     }
-    // The window (300 s) holds records back by design: the warning sits that far above the ingest's 5 minutes.
-    expect(named('ArchiveLagWarning')?.Properties.Threshold).toBe(600_000);
-    expect(named('ArchiveLagCritical')?.Properties.Threshold).toBe(3_600_000);
+    // The window (300 s) holds records back by design: the warning sits that far above the ingest's.
+    const ingestWarning = named('IngestLagWarning')?.Properties.Threshold as number;
+    expect(named('ArchiveLagWarning')?.Properties.Threshold).toBe(ingestWarning + 300_000);
+    expect(named('ArchiveLagCritical')?.Properties.Threshold).toBeGreaterThan(ingestWarning + 300_000);
+    // A dead archiver makes no IteratorAge: the stall alarm compares what the stream received with what was archived.
+    const stalled = named('ArchiveStalled')?.Properties;
+    expect(stalled?.Metrics.map((m: Json) => m.Expression).filter(Boolean)).toEqual([
+      'IF(FILL(incoming, 0) > 0 AND FILL(archived, 0) == 0, 1, 0)',
+    ]);
   });
 
   it('outputs the bucket name for the replay tool', () => {
