@@ -41,6 +41,11 @@ export const METHODS: Record<string, string> = {
     'mosquitto does not keep to W once acknowledgements flow (the most unacknowledged messages seen is in its note).',
   'broker-window':
     "One session against a broker that keeps to its in-flight window W: a loopback proxy in front of mosquitto (whose own window is off) lets no more than W QoS 1 PUBLISHes be unacknowledged per connection, counting PUBACKs, and reports the most it ever let be unacknowledged (bench/support/window-proxy.ts, checked by test/bench/window-proxy.test.ts). The proxy adds the round trip RTT to the path (half each way), so a PUBACK frees the broker's next PUBLISH one RTT after the bridge sent it. The bridge is the real `Bridge` in process with its own `KinesisSink` on a stand-in client that answers each PutRecords call after L ms. A backlog waits in the session; the clock runs from the first message to the last acknowledgement. The bound W / (L + RTT) is computed; the stand-in's real call times are in the note.",
+  lanes:
+    'One bridge holding N sessions of one feed (`MQTT_LANE_TOPICS`, one subscription id per lane, client ids ' +
+    '`<id>-<n>`), a backlog waiting in each session, every connection through the same window proxy as broker-window ' +
+    '(W per connection, RTT on the path) and the same stand-in Kinesis latency L; one window and one sink serve all ' +
+    'lanes. The bound N x W / (L + RTT) is computed.',
   ingest:
     'The real handler (`createHandler` from functions/ingest) on Kinesis-shaped events of bridge envelopes, against ' +
     'DynamoDB Local with the tables created by `local/services/create-tables.ts`. The reference is a bare loop of the ' +
@@ -140,6 +145,21 @@ function sessionWhy(f: Figure, r: BenchResults): string {
     `of which this is ${((f.value / served) * 100).toFixed(0)}%; the rest of each cycle is the refill on the one event loop ` +
     "(the answer handled, the PUBACKs written, the next PUBLISHes read and encoded) and the proxy's own timers, which " +
     'weigh most where L + RTT is smallest'
+  );
+}
+
+/** Why a lanes figure misses: how it scales against one lane, whose own shortfall it inherits. */
+function lanesWhy(f: Figure, r: BenchResults): string {
+  const lanes = laneFigures(r);
+  const one = lanes.find((l) => l.lanes === 1)?.figure;
+  const n = Number(/^lanes\.n(\d+)/.exec(f.id)?.[1] ?? NaN);
+  if (!one || n === 1) {
+    return 'one lane is one session on this path: its shortfall is the one-session one (late timers and the refill on the event loop, see the session cells)';
+  }
+  return (
+    `${n} lanes carry ${(f.value / one.value).toFixed(2)} times what one lane carries (ideal ${n}), so lanes scale; ` +
+    "the shortfall against the bound is each lane's own, the one-session shortfall on this path (late timers and the " +
+    'refill on the event loop, now shared by all lanes of the one process)'
   );
 }
 
@@ -328,7 +348,13 @@ export function performanceMarkdown(
   if (missed.length > 0) {
     lines.push('## Targets missed', '');
     for (const f of missed) {
-      const why = explanations[f.id] ?? (sessionCell(f.id) ? (x: BenchResults) => sessionWhy(f, x) : undefined);
+      const why =
+        explanations[f.id] ??
+        (sessionCell(f.id)
+          ? (x: BenchResults) => sessionWhy(f, x)
+          : f.id.startsWith('lanes.')
+            ? (x: BenchResults) => lanesWhy(f, x)
+            : undefined);
       lines.push(`- **${f.name}**: ${f.note ?? ''}${why ? `. Why: ${why(r)}.` : ''}`);
     }
     lines.push('');

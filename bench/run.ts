@@ -15,6 +15,7 @@ import { benchBrokerWindow } from './broker-window';
 import { costMarkdown, type CostInputs } from './cost-report';
 import { benchEndToEnd } from './end-to-end';
 import { benchIngest } from './ingest';
+import { benchLanes } from './lanes';
 import { benchMemory } from './memory';
 import { performanceChart, performanceMarkdown, readmeTable, type BenchResults } from './performance-report';
 import type { Benchmark, BenchContext } from './support/context';
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly (readonly [string, Benchmark])[] = [
   ['bridge-overhead', benchBridgeOverhead],
   ['ack-window', benchAckWindow],
   ['broker-window', benchBrokerWindow],
+  ['lanes', benchLanes],
   ['ingest', benchIngest],
   ['end-to-end', benchEndToEnd],
   ['memory', benchMemory],
