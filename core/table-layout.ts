@@ -8,7 +8,11 @@
  * - `customerId`, `subscriptionId`, `meterId` (S), `registerId`, `schemaVersion` (N), `intervalStart` (S, v2),
  *   `systemTime` (S, v1), `extraFields` (S, lossless JSON text of fields the version does not define),
  *   `receivedAt` (S, the bridge's receive time), `ingestedAt` (S), `topic`, `shardId`, `sequenceNumber` (S).
- * - Keys starting with {@link SERIES_REGISTRY_PREFIX} are the series registry (one item per series), never readings.
+ * - Keys starting with {@link SERIES_REGISTRY_PREFIX} are the series registry (one item per series), never readings:
+ *   `pk` = `series#<customer-id>#<n>` ({@link seriesRegistryKey}), `n` one of {@link SERIES_REGISTRY_SUFFIXES} fixed
+ *   suffixes chosen by the series key, so one customer's registry spreads over that many partition keys instead of
+ *   one; items written before the spread sit under `series#<customer-id>` and are read too
+ *   ({@link seriesRegistryKeys}).
  *
  * Quarantine table, one item per rejected or conflicting Kinesis record (idempotent: a retried record lands on the
  * same item):
@@ -43,8 +47,42 @@ export interface TableLayout {
   readonly stream?: 'NEW_IMAGE';
 }
 
-/** Prefix of the series registry's partition keys in the readings table (`series#<customer-id>`). */
+/** Prefix of the series registry's partition keys in the readings table (`series#<customer-id>#<n>`). */
 export const SERIES_REGISTRY_PREFIX = 'series#';
+
+/**
+ * How many partition keys one customer's series registry is spread over. A partition key takes about 1,000 writes a
+ * second; after a deploy a 100,000-meter customer re-registers 200,000 series, which on one key throttled ingest. With
+ * 16 keys the same burst takes 16 times the write rate before any key is hot. Fixed: changing it moves series to other
+ * keys (readers would then have to read both counts).
+ */
+export const SERIES_REGISTRY_SUFFIXES = 16;
+
+/** FNV-1a (32 bits) of a string's UTF-16 code units: a stable, well-spread choice of suffix, the same everywhere. */
+export function spreadHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The registry partition key of a series: `series#<customer-id>#<n>`, `n` from the series key. */
+export function seriesRegistryKey(customerId: string, seriesKey: string): string {
+  return `${SERIES_REGISTRY_PREFIX}${customerId}#${spreadHash(seriesKey) % SERIES_REGISTRY_SUFFIXES}`;
+}
+
+/**
+ * Every registry partition key of a customer, to be read together: the {@link SERIES_REGISTRY_SUFFIXES} spread keys,
+ * and last the unsuffixed `series#<customer-id>` under which items were written before the spread.
+ */
+export function seriesRegistryKeys(customerId: string): string[] {
+  return [
+    ...Array.from({ length: SERIES_REGISTRY_SUFFIXES }, (_, n) => `${SERIES_REGISTRY_PREFIX}${customerId}#${n}`),
+    `${SERIES_REGISTRY_PREFIX}${customerId}`,
+  ];
+}
 
 /** The readings table. Its stream (new images) is the change feed for downstream apps. */
 export const READINGS_TABLE: TableLayout = {

@@ -4,7 +4,7 @@
  * on what was read. The DynamoDB client is injected; the table layout is `core/table-layout.ts`.
  */
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parseSeriesKey, SERIES_REGISTRY_PREFIX } from '../core';
+import { parseSeriesKey, seriesRegistryKeys } from '../core';
 import { InvalidArgumentError } from './errors';
 import { findGaps, type GapReport } from './gaps';
 import { readingFromItem, seriesEntryFromItem, type SeriesEntry, type StoredReading } from './item-codec';
@@ -86,20 +86,38 @@ export class ReadingsClient {
     return undefined;
   }
 
-  /** The series of a customer, in series-key order, from the series registry the ingest function keeps. */
+  /**
+   * The series of a customer, in series-key order, from the series registry the ingest function keeps. The registry
+   * is spread over several partition keys (`seriesRegistryKeys` in `core/`, the key written before the spread
+   * included); they are read in parallel and merged, a series listed under two keys once.
+   */
   async listSeries(customerId: string): Promise<SeriesEntry[]> {
     if (!customerId || customerId.includes('/')) {
       throw new InvalidArgumentError(`customerId must be a customer id without "/", got ${JSON.stringify(customerId)}`);
     }
-    const entries: SeriesEntry[] = [];
-    for await (const item of this.query({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: `${SERIES_REGISTRY_PREFIX}${customerId}` } },
-      Limit: this.pageSize,
-    })) {
-      entries.push(seriesEntryFromItem(item));
+    const perKey = await Promise.all(
+      seriesRegistryKeys(customerId).map(async (pk) => {
+        const entries: SeriesEntry[] = [];
+        for await (const item of this.query({
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          Limit: this.pageSize,
+        })) {
+          entries.push(seriesEntryFromItem(item));
+        }
+        return entries;
+      }),
+    );
+    const bySeries = new Map<string, SeriesEntry>();
+    for (const entries of perKey) {
+      for (const entry of entries) {
+        const seen = bySeries.get(entry.seriesKey);
+        // the earliest firstSeenAt wins when a series was registered under the old key and a new one
+        const first = (e: SeriesEntry) => e.attributes.firstSeenAt ?? '';
+        if (!seen || first(entry) < first(seen)) bySeries.set(entry.seriesKey, entry);
+      }
     }
-    return entries;
+    return [...bySeries.values()].sort((a, b) => (a.seriesKey < b.seriesKey ? -1 : a.seriesKey > b.seriesKey ? 1 : 0));
   }
 
   /** The gaps in a series over a range (see `gaps.ts`); without a range, between its first and last reading. */

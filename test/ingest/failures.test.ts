@@ -21,7 +21,7 @@ import { putReading, type ReadingSource } from '../../functions/ingest/reading-s
 import { processRecord, type RecordContext } from '../../functions/ingest/process-record';
 import { decodeIncoming } from '../../functions/ingest/decode-record';
 import { fromKinesisRecord } from '../../functions/ingest/kinesis-record';
-import { SeriesRegistry } from '../../functions/ingest/series-registry';
+import { SeriesRegistry, seriesRegistryKey } from '../../functions/ingest/series-registry';
 import {
   FUNCTION_TIMEOUT_SECONDS,
   RECORD_START_BUDGET_MILLIS,
@@ -32,6 +32,7 @@ import {
   freshTables,
   newClient,
   readingItems,
+  registryItems,
   scanAll,
   startLocalDynamo,
   type LocalDynamo,
@@ -220,7 +221,7 @@ describe('infrastructure failures', () => {
     expect(first.batchItemFailures).toHaveLength(1);
     expect(second.batchItemFailures).toEqual([]);
     const all = await scanAll(dynamo.client, config.readingsTableName);
-    expect(all.map((i) => i.pk?.S).sort()).toEqual(['c1/mA/12', 'series#c1']);
+    expect(all.map((i) => i.pk?.S).sort()).toEqual(['c1/mA/12', seriesRegistryKey('c1', 'c1/mA/12')]);
   });
 
   it('fails every record, without throwing, when DynamoDB cannot be reached', async () => {
@@ -515,5 +516,42 @@ describe('the deadline', () => {
     // THEN nothing is written and every record is reported
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(sequenceNumbers(records));
     expect(await storedSequenceNumbers()).toEqual([]);
+  });
+});
+
+describe('the series registry', () => {
+  function readingOf(meter: string, registerId = 12): Reading {
+    const decoded = decodeReading(
+      `meters/outbound/c1/s1/${meter}`,
+      Buffer.from(v2Payload('2026-01-01T00:01:00.000Z', '1', registerId)),
+    );
+    if (!decoded.ok) throw new Error(decoded.message);
+    return decoded.value;
+  }
+
+  it('spreads one customer over the fixed suffixes, and bounds a cold start to its burst, registering the rest later', async () => {
+    // GIVEN a fresh container's registry allowed 10 writes at once and 5 a second after
+    const registry = new SeriesRegistry(dynamo.client, config.readingsTableName, 100_000, {
+      burst: 10,
+      writesPerSecond: 5,
+    });
+    const meters = Array.from({ length: 30 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+    // WHEN 30 series it never saw arrive at once
+    for (const m of meters) await registry.ensure(readingOf(m), new Date(t0));
+    // THEN 10 are registered and 20 put off, not waited for
+    expect((await registryItems(dynamo.client, config.readingsTableName, 'c1')).length).toBe(10);
+    expect(registry.deferred).toBe(20);
+    // AND as time passes, the next readings of those series register them at the budget's rate, and then all of them
+    for (const m of meters) await registry.ensure(readingOf(m), new Date(t0 + 2_000));
+    expect((await registryItems(dynamo.client, config.readingsTableName, 'c1')).length).toBe(20);
+    for (const m of meters) await registry.ensure(readingOf(m), new Date(t0 + 10_000));
+    const items = await registryItems(dynamo.client, config.readingsTableName, 'c1');
+    expect(items.map((i) => i.sk?.S)).toEqual(meters.map((m) => `c1/${m}/12`));
+    // AND every item sits under its series' spread key, several keys in use, none the old single key
+    for (const item of items) expect(item.pk?.S).toBe(seriesRegistryKey('c1', item.sk!.S!));
+    const keys = new Set(items.map((i) => i.pk?.S));
+    expect(keys.size).toBeGreaterThan(8);
+    expect(keys.has('series#c1')).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The readings client against DynamoDB Local, on data written by the real ingest handler.
  */
-import { normalizeDecimal } from '../../core';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { normalizeDecimal, seriesRegistryKey } from '../../core';
 import { InvalidArgumentError, ReadingsClient } from '../../readings-client';
 import { main } from '../../tools/readings-cli';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -88,6 +89,30 @@ describe('ReadingsClient', () => {
     ]);
     expect(series[0]).toMatchObject({ customerId: C, meterId: 'm1', registerId: 12 });
     expect(series[0]?.attributes.firstSeenAt).toBe('2026-01-01T12:00:00.000Z');
+  });
+
+  it('lists series registered under the spread keys and under the old single key alike, each once, in order', async () => {
+    // GIVEN registry items written before the spread (pk series#<customer>), one of them also under its spread key
+    const legacy = (meter: string, firstSeenAt: string) => ({
+      pk: { S: 'series#cust-old' },
+      sk: { S: `cust-old/${meter}/2` },
+      customerId: { S: 'cust-old' },
+      meterId: { S: meter },
+      registerId: { N: '2' },
+      firstSeenAt: { S: firstSeenAt },
+    });
+    const items = [
+      legacy('m2', '2025-01-01T00:00:00.000Z'),
+      legacy('m9', '2025-01-02T00:00:00.000Z'),
+      { ...legacy('m2', '2026-01-01T00:00:00.000Z'), pk: { S: seriesRegistryKey('cust-old', 'cust-old/m2/2') } },
+      { ...legacy('m5', '2026-01-01T00:00:00.000Z'), pk: { S: seriesRegistryKey('cust-old', 'cust-old/m5/2') } },
+    ];
+    for (const Item of items) await dynamo.client.send(new PutItemCommand({ TableName: readingsTable, Item }));
+    // WHEN the customer's series are listed
+    const series = await client.listSeries('cust-old');
+    // THEN every series once, in order, the earliest registration kept
+    expect(series.map((s) => s.seriesKey)).toEqual(['cust-old/m2/2', 'cust-old/m5/2', 'cust-old/m9/2']);
+    expect(series[0]?.attributes.firstSeenAt).toBe('2025-01-01T00:00:00.000Z');
   });
 
   it('pages through a long series with a small page size', async () => {

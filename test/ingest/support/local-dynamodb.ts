@@ -2,6 +2,7 @@
  * DynamoDB Local for the ingest tests: one instance per test file, a client for it, fresh tables per test, and
  * helpers to read the tables back.
  */
+import { seriesRegistryKeys } from '../../../core';
 import {
   DynamoDBClient,
   QueryCommand,
@@ -85,15 +86,21 @@ export async function readingItems(client: DynamoDBClient, tableName: string) {
   return items.filter((i) => !i.pk?.S?.startsWith('series#'));
 }
 
-/** The series registry items of a customer. */
+/** The series registry items of a customer, under every registry key (spread and legacy), in series-key order. */
 export async function registryItems(client: DynamoDBClient, tableName: string, customerId: string) {
-  const page = await client.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: `series#${customerId}` } },
-      ConsistentRead: true,
-    }),
+  const pages = await Promise.all(
+    seriesRegistryKeys(customerId).map((pk) =>
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ConsistentRead: true,
+        }),
+      ),
+    ),
   );
-  return page.Items ?? [];
+  return pages
+    .flatMap((p) => p.Items ?? [])
+    .sort((a, b) => ((a.sk?.S ?? '') < (b.sk?.S ?? '') ? -1 : (a.sk?.S ?? '') > (b.sk?.S ?? '') ? 1 : 0));
 }
