@@ -11,3 +11,4 @@ export * from './reading';
 export * from './stream-record';
 export * from './table-layout';
 export * from './raw-archive';
+export * from './replay';

@@ -10,6 +10,8 @@
  *   the bridge dropping it or stalling. The bound also keeps every quarantine item under DynamoDB's 400 KB item limit
  *   and every record far under Kinesis's 1 MiB.
  * - `dup` is the MQTT DUP flag of the delivery (true on a broker's redelivery), kept for diagnosis.
+ * - `replay` is set only on a record that `npm run replay` put back into the stream (see `replay.ts`): which run,
+ *   when, from where, the original record, and for a quarantine replay the reason it had.
  *
  * The partition key is `<customer-id>/<meter-id>` so one meter's readings stay in order on one shard and have one
  * writer. A topic that does not parse still gets a key (the topic itself, cut to 256 characters).
@@ -19,6 +21,7 @@
  */
 import { MAX_PAYLOAD_BYTES } from './payload';
 import { accept, quote, reject, type Result } from './rejection';
+import { parseReplayMarker, type ReplayMarker } from './replay';
 import { parseTopic } from './topic';
 
 export { MAX_PAYLOAD_BYTES };
@@ -48,6 +51,8 @@ export interface StreamRecord {
   readonly truncated: boolean;
   /** The MQTT DUP flag of the delivery. */
   readonly dup: boolean;
+  /** Set on a record put back into the stream by a replay. */
+  readonly replay?: ReplayMarker;
 }
 
 /** A message as the bridge received it. */
@@ -99,6 +104,7 @@ export function encodeStreamRecord(message: ReceivedMessage | StreamRecord): Enc
     size: record.size,
     ...(record.truncated ? { truncated: true } : {}),
     ...(record.dup ? { dup: true } : {}),
+    ...(record.replay ? { replay: record.replay } : {}),
     payload: Buffer.from(record.payload.buffer, record.payload.byteOffset, record.payload.byteLength).toString(
       'base64',
     ),
@@ -137,8 +143,22 @@ export function decodeStreamRecord(data: Uint8Array): Result<StreamRecord> {
   if (truncated ? payload.byteLength > o.size : payload.byteLength !== o.size) {
     return bad(`says "size" ${o.size} but holds ${payload.byteLength} payload bytes`);
   }
-  const known = new Set(['v', 'topic', 'receivedAt', 'size', 'truncated', 'dup', 'payload']);
+  let replay: ReplayMarker | undefined;
+  if (o.replay !== undefined) {
+    const marker = parseReplayMarker(o.replay);
+    if (typeof marker === 'string') return bad(`has a "replay" marker that ${marker}`);
+    replay = marker;
+  }
+  const known = new Set(['v', 'topic', 'receivedAt', 'size', 'truncated', 'dup', 'replay', 'payload']);
   const unknown = Object.keys(o).filter((k) => !known.has(k));
   if (unknown.length > 0) return bad(`has unknown fields ${quote(unknown)}`);
-  return accept({ topic: o.topic, receivedAt: o.receivedAt, payload, size: o.size, truncated, dup: o.dup === true });
+  return accept({
+    topic: o.topic,
+    receivedAt: o.receivedAt,
+    payload,
+    size: o.size,
+    truncated,
+    dup: o.dup === true,
+    ...(replay ? { replay } : {}),
+  });
 }

@@ -3,7 +3,7 @@
  * quarantine. The order is the envelope, then its `truncated` flag (a payload too large for the stream is `too-large`
  * whatever its topic), then the topic, then the payload, all by `core/`.
  */
-import { decodeReading, decodeStreamRecord, type Reading, type RejectionReason } from '../../core';
+import { decodeReading, decodeStreamRecord, type Reading, type RejectionReason, type ReplayMarker } from '../../core';
 import type { IncomingRecord } from './kinesis-record';
 
 /** A record that decoded into a reading. */
@@ -16,6 +16,8 @@ export interface DecodedReading {
   readonly receivedAt: string;
   /** The raw payload bytes, kept for a conflict's quarantine item. */
   readonly payload: Uint8Array;
+  /** Set when a replay put the record back into the stream. */
+  readonly replay?: ReplayMarker;
 }
 
 /** A record that `core/` rejected. */
@@ -32,6 +34,8 @@ export interface RejectedRecord {
   readonly payload: Uint8Array;
   /** Size of the original payload in bytes (larger than `payload` when the bridge truncated it). */
   readonly payloadSize: number;
+  /** Set when a replay put the record back into the stream. */
+  readonly replay?: ReplayMarker;
 }
 
 /** What one record is. */
@@ -52,7 +56,8 @@ export function decodeIncoming(record: IncomingRecord, fallbackTime: string): De
       payloadSize: record.data.byteLength,
     };
   }
-  const { topic, receivedAt, payload, size } = envelope.value;
+  const { topic, receivedAt, payload, size, replay } = envelope.value;
+  const marker = replay ? { replay } : {};
   const rejected = (reason: RejectionReason, message: string): RejectedRecord => ({
     kind: 'rejected',
     record,
@@ -62,6 +67,7 @@ export function decodeIncoming(record: IncomingRecord, fallbackTime: string): De
     receivedAt,
     payload,
     payloadSize: size,
+    ...marker,
   });
   if (envelope.value.truncated) {
     return rejected(
@@ -71,5 +77,5 @@ export function decodeIncoming(record: IncomingRecord, fallbackTime: string): De
   }
   const reading = decodeReading(topic, payload);
   if (!reading.ok) return rejected(reading.reason, reading.message);
-  return { kind: 'reading', record, reading: reading.value, topic, receivedAt, payload };
+  return { kind: 'reading', record, reading: reading.value, topic, receivedAt, payload, ...marker };
 }

@@ -11,7 +11,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { OtherFact, Reading, ReadingFacts, RejectionReason } from '../../core';
+import type { OtherFact, Reading, ReadingFacts, RejectionReason, ReplayMarker } from '../../core';
 import type { IngestConfig } from './config';
 import type { DecodedReading, DecodedRecord } from './decode-record';
 import { isValidationError, refusalReason } from './dynamodb-errors';
@@ -40,6 +40,7 @@ export const LOGGED_PAYLOAD_PREFIX_BYTES = 64;
 
 /** Stores, skips or quarantines one record. Throws only on an infrastructure failure. */
 export async function processRecord(ctx: RecordContext, decoded: DecodedRecord): Promise<RecordOutcome> {
+  const key = quarantineIdentity(decoded);
   if (decoded.kind === 'rejected') {
     return quarantineRejection(ctx, {
       reason: decoded.reason,
@@ -48,8 +49,7 @@ export async function processRecord(ctx: RecordContext, decoded: DecodedRecord):
       payload: decoded.payload,
       payloadSize: decoded.payloadSize,
       receivedAt: decoded.receivedAt,
-      shardId: decoded.record.shardId,
-      sequenceNumber: decoded.record.sequenceNumber,
+      ...key,
     });
   }
   const { reading, record } = decoded;
@@ -59,6 +59,7 @@ export async function processRecord(ctx: RecordContext, decoded: DecodedRecord):
     shardId: record.shardId,
     sequenceNumber: record.sequenceNumber,
     receivedAt: decoded.receivedAt,
+    ...(decoded.replay ? { replay: decoded.replay } : {}),
   };
   let outcome;
   try {
@@ -72,8 +73,7 @@ export async function processRecord(ctx: RecordContext, decoded: DecodedRecord):
       topic: decoded.topic,
       payload: decoded.payload,
       receivedAt: decoded.receivedAt,
-      shardId: record.shardId,
-      sequenceNumber: record.sequenceNumber,
+      ...key,
     });
   }
   switch (outcome.kind) {
@@ -129,8 +129,7 @@ async function quarantineConflict(
     topic: decoded.topic,
     payload: decoded.payload,
     receivedAt: decoded.receivedAt,
-    shardId: source.shardId,
-    sequenceNumber: source.sequenceNumber,
+    ...quarantineIdentity(decoded),
     conflict: {
       seriesKey: reading.seriesKey,
       readingTime: reading.readingTime,
@@ -154,6 +153,23 @@ async function quarantineConflict(
     alreadyQuarantined: quarantine.kind === 'exists',
   });
   return { kind: 'conflict', quarantine };
+}
+
+/**
+ * The Kinesis record a quarantine item is keyed by: the record itself, or for a replayed record the original it
+ * replays (`core/replay.ts`), so a replay that is rejected again lands on the item it came from and adds nothing.
+ */
+function quarantineIdentity(decoded: DecodedRecord): {
+  shardId: string;
+  sequenceNumber: string;
+  replay?: ReplayMarker;
+} {
+  const of = decoded.replay?.of;
+  const slash = of?.lastIndexOf('/') ?? -1;
+  if (!decoded.replay || slash <= 0 || slash === of!.length - 1) {
+    return { shardId: decoded.record.shardId, sequenceNumber: decoded.record.sequenceNumber };
+  }
+  return { shardId: of!.slice(0, slash), sequenceNumber: of!.slice(slash + 1), replay: decoded.replay };
 }
 
 function options(ctx: RecordContext) {

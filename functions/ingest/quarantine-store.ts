@@ -8,7 +8,7 @@
  * a few kilobytes. So a quarantine write never fails for the data it carries. The layout is `core/table-layout.ts`.
  */
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { MAX_PAYLOAD_BYTES, type QuarantineReason } from '../../core';
+import { isKeptUntilReplayed, MAX_PAYLOAD_BYTES, type QuarantineReason, type ReplayMarker } from '../../core';
 import { isConditionalCheckFailed } from './dynamodb-errors';
 import type { ReadingSource } from './reading-store';
 
@@ -44,6 +44,8 @@ export interface QuarantineEntry {
   readonly sequenceNumber: string;
   /** Set for reason `conflict`. */
   readonly conflict?: ConflictDetails;
+  /** Set when the record is a replay (the key is then the original record's). */
+  readonly replay?: ReplayMarker;
 }
 
 /** When to write and how long to keep. */
@@ -87,8 +89,16 @@ export function quarantineItem(
     quarantinedAt: { S: options.now.toISOString() },
     shardId: { S: cut(entry.shardId) },
     sequenceNumber: { S: cut(entry.sequenceNumber) },
-    expiresAt: { N: String(expiresAt(options.now, options.retentionDays)) },
   };
+  // a reason a decoder change can undo waits for its replay: no TTL (core/replay.ts)
+  if (!isKeptUntilReplayed(entry.reason)) {
+    item.expiresAt = { N: String(expiresAt(options.now, options.retentionDays)) };
+  }
+  if (entry.replay) {
+    item.replayId = { S: entry.replay.id };
+    item.replayedAt = { S: entry.replay.at };
+    item.replaySource = { S: entry.replay.source };
+  }
   if (payload.byteLength < payloadSize) item.payloadTruncated = { BOOL: true };
   const c = entry.conflict;
   if (c) {

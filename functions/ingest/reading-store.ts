@@ -9,7 +9,14 @@
  * Used by the ingest function and by the quarantine replay tool. The item layout is `core/table-layout.ts`.
  */
 import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { judgeDelivery, normalizeDecimal, type OtherFact, type Reading, type ReadingFacts } from '../../core';
+import {
+  judgeDelivery,
+  normalizeDecimal,
+  type OtherFact,
+  type Reading,
+  type ReadingFacts,
+  type ReplayMarker,
+} from '../../core';
 import { isConditionalCheckFailed } from './dynamodb-errors';
 import { IngestError } from './errors';
 
@@ -20,6 +27,8 @@ export interface ReadingSource {
   readonly sequenceNumber: string;
   /** The bridge's receive time (ISO 8601). */
   readonly receivedAt: string;
+  /** Set when the delivery is a replay: the stored reading then says which, when, from where. */
+  readonly replay?: ReplayMarker;
 }
 
 /** What {@link putReading} did. */
@@ -60,7 +69,19 @@ export function readingItem(reading: Reading, source: ReadingSource, now: Date):
   if (reading.intervalStart !== undefined) item.intervalStart = { S: reading.intervalStart };
   if (reading.systemTime !== undefined) item.systemTime = { S: reading.systemTime };
   if (reading.extraFields !== undefined) item.extraFields = { S: reading.extraFields };
+  if (source.replay) Object.assign(item, replayAttributes(source.replay));
   return item;
+}
+
+/** The attributes that say a reading was stored by a replay (`core/table-layout.ts`). */
+export function replayAttributes(replay: ReplayMarker): Record<string, AttributeValue> {
+  return {
+    replayId: { S: replay.id },
+    replayedAt: { S: replay.at },
+    replaySource: { S: replay.source },
+    replayOf: { S: replay.of },
+    ...(replay.reason !== undefined ? { replayReason: { S: replay.reason } } : {}),
+  };
 }
 
 /**
