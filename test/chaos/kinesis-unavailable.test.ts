@@ -39,13 +39,13 @@ describe('scenario 3: Kinesis is unavailable for 30 s', () => {
     // WHEN Kinesis becomes unreachable for 30 s: black-holed, then refusing connections
     world.kinesisProxy.setMode('blackhole');
     const outageStart = Date.now();
-    const connectionsAtStart = world.kinesisProxy.connections;
+    const attemptsAtStart = world.kinesisProxy.blackholedSenders;
     // A PutRecords answered just before the cut may still be acknowledged: allow one second for it.
     await sleep(1000);
     const acksAtStart = world.tap.counts.pubacksFromBridge;
     const statusAtStart = await bridge.status();
     await sleep(OUTAGE_MILLIS / 2 - 1000);
-    const blackHoleAttempts = world.kinesisProxy.connections - connectionsAtStart;
+    const blackHoleAttempts = world.kinesisProxy.blackholedSenders - attemptsAtStart;
     world.kinesisProxy.setMode('refuse');
     await sleep(OUTAGE_MILLIS / 2 - 500);
     const acksAtEnd = world.tap.counts.pubacksFromBridge;
@@ -67,7 +67,7 @@ describe('scenario 3: Kinesis is unavailable for 30 s', () => {
     result.rssBoundMiB = RSS_BOUND_MIB;
     result.recoverySeconds = seconds(caughtUpAt - outageEnd);
     result.notes!.push(
-      `PUBACKs during the outage: ${acksAtEnd - acksAtStart}; new Kinesis connections during the 15 s black hole ` +
+      `PUBACKs during the outage: ${acksAtEnd - acksAtStart}; PutRecords attempts into the 15 s black hole ` +
         `(request timeout ${REQUEST_TIMEOUT_MILLIS / 1000} s): ${blackHoleAttempts}; bridge at the outage's end: received ${statusAtEnd?.received}, ` +
         `pending ${statusAtEnd?.pending} (${mib(statusAtEnd?.pendingBytes ?? 0)} MiB), acked ${statusAtEnd?.acked}; ` +
         `peak RSS during the outage ${mib(peakDuringOutage)} MiB; bridge caught up ${seconds(caughtUpAt - outageEnd)} s ` +

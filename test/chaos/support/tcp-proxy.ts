@@ -45,6 +45,13 @@ export interface TcpProxy {
   readonly connections: number;
   /** When each connection was accepted, epoch milliseconds. */
   readonly connectionTimes: readonly number[];
+  /**
+   * Connections that sent bytes while black-holed, each counted once per black hole: the requests a client started
+   * into the black hole, on a new connection or on one it kept alive (a client that abandons a hung HTTP request
+   * closes its connection, so each such connection carries one attempt). New connections alone undercount attempts
+   * when the client reuses a pool of idle keep-alive connections.
+   */
+  readonly blackholedSenders: number;
   readonly mode: ProxyMode;
   /** Switches the mode; `refuse` and `blackhole` also cut or silence the open connections. */
   setMode(mode: ProxyMode): void;
@@ -65,6 +72,14 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   const connectionTimes: number[] = [];
   const pairs = new Set<Pair>();
   const held = new Set<Socket>();
+  // Sockets that sent bytes during the current black hole, counted once each.
+  let silencedSenders = new WeakSet<Socket>();
+  let blackholedSenders = 0;
+  const countSender = (client: Socket) => {
+    if (silencedSenders.has(client)) return;
+    silencedSenders.add(client);
+    blackholedSenders += 1;
+  };
 
   const reset = (pair: Pair) => {
     pair.client.resetAndDestroy();
@@ -83,6 +98,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     if (mode === 'blackhole') {
       held.add(client);
       client.on('close', () => held.delete(client));
+      client.on('data', () => countSender(client));
       client.resume();
       return;
     }
@@ -100,7 +116,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       client.write(chunk);
     });
     client.on('data', (chunk: Buffer) => {
-      if (mode === 'blackhole') return;
+      if (mode === 'blackhole') return countSender(client);
       tap.fromClient?.(chunk);
       upstream.write(chunk);
     });
@@ -130,6 +146,9 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     get connections() {
       return connections;
     },
+    get blackholedSenders() {
+      return blackholedSenders;
+    },
     connectionTimes,
     get mode() {
       return mode;
@@ -137,6 +156,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     setMode(next: ProxyMode) {
       const previous = mode;
       mode = next;
+      if (next === 'blackhole' && previous !== 'blackhole') silencedSenders = new WeakSet<Socket>();
       if (next === 'refuse') for (const pair of [...pairs]) reset(pair);
       if (next === 'pass') {
         for (const s of [...held]) s.resetAndDestroy();
