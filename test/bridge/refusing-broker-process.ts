@@ -14,17 +14,22 @@ async function main(): Promise<void> {
   const mode = process.argv[3];
   const { Aedes } = (await import('aedes')) as typeof import('aedes');
   const broker = await Aedes.createBroker({
-    authorizeSubscribe: (_client, sub, callback) =>
-      callback(null, mode === 'refuse' && !sub.topic.startsWith('meters/outbound/c1/') ? null : sub),
+    authorizeSubscribe: (_client, sub, callback) => {
+      // `reset-connack` never answers the SUBSCRIBE: its reset must come after the CONNACK and before any SUBACK.
+      if (mode === 'reset-connack') return;
+      callback(null, mode === 'refuse' && !sub.topic.startsWith('meters/outbound/c1/') ? null : sub);
+    },
   });
   let connections = 0;
   broker.on('client', () => console.log(JSON.stringify({ connection: ++connections })));
   if (mode === 'kick') broker.on('subscribe', (_subs, client) => setTimeout(() => client?.close(), 10));
-  // A broker under load whose kick arrives as a reset rather than an orderly close.
+  // A broker under load whose kick arrives as a reset rather than an orderly close. 100 ms, not 10: a TCP RST makes
+  // the receiving kernel discard what the client has not read yet, so a reset that overtakes the CONNACK or SUBACK on
+  // a busy machine leaves the client nothing to diagnose by (seen in CI with two test workers).
   const reset = (client: unknown) =>
     setTimeout(
       () => (client as { conn?: { resetAndDestroy?: () => void } } | undefined)?.conn?.resetAndDestroy?.(),
-      10,
+      100,
     );
   if (mode === 'reset') broker.on('subscribe', (_subs, client) => reset(client));
   if (mode === 'reset-connack') broker.on('connackSent', (_packet, client) => reset(client));

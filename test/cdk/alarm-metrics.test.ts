@@ -1,6 +1,6 @@
 /**
  * Every alarm watches a metric the code really emits: each custom (namespace, metric) in the template is one of the
- * constants the bridge and the ingest function export, each of those constants is used by the code that emits it,
+ * constants the bridge, the ingest function and the archiver export, each of those constants is used by the code that emits it,
  * and lib/ never spells a metric name out itself.
  */
 import * as fs from 'node:fs';
@@ -12,6 +12,7 @@ import {
   CLIENT_ID_DIMENSION,
 } from '../../bridge/src/metric-names';
 import { INGEST_METRICS_NAMESPACE, INGEST_SERVICE_NAME, IngestMetric } from '../../functions/ingest/metric-names';
+import { ARCHIVE_METRICS_NAMESPACE, ARCHIVE_SERVICE_NAME, ArchiveMetric } from '../../functions/archive/metric-names';
 import { examplePipeline, REPO_ROOT } from './support/pipeline';
 
 interface AlarmMetric {
@@ -68,33 +69,49 @@ describe('alarm metrics', () => {
   const metrics = alarmMetrics();
   const custom = metrics.filter((m) => isCustom(m.namespace));
 
-  it('has alarms on custom metrics of both the bridge and the ingest function', () => {
+  /** Each emitting component: its `service` dimension, namespace, metric names and the dimensions it sets. */
+  const components = [
+    {
+      service: BRIDGE_SERVICE_NAME,
+      namespace: BRIDGE_METRICS_NAMESPACE,
+      names: new Set<string>(Object.values(BridgeMetric)),
+      dimensions: [CLIENT_ID_DIMENSION, 'service'].sort(),
+    },
+    {
+      service: INGEST_SERVICE_NAME,
+      namespace: INGEST_METRICS_NAMESPACE,
+      names: new Set<string>(Object.values(IngestMetric)),
+      dimensions: ['service'],
+    },
+    {
+      service: ARCHIVE_SERVICE_NAME,
+      namespace: ARCHIVE_METRICS_NAMESPACE,
+      names: new Set<string>(Object.values(ArchiveMetric)),
+      dimensions: ['service'],
+    },
+  ];
+
+  it('has alarms on custom metrics of the bridge, the ingest function and the archiver', () => {
     const services = new Set(custom.map((m) => m.dimensions.service));
-    expect([...services].sort()).toEqual([BRIDGE_SERVICE_NAME, INGEST_SERVICE_NAME].sort());
+    expect([...services].sort()).toEqual(components.map((c) => c.service).sort());
   });
 
   it('reads every custom metric from the exported constants: namespace, name and service dimension', () => {
-    const bridgeNames = new Set<string>(Object.values(BridgeMetric));
-    const ingestNames = new Set<string>(Object.values(IngestMetric));
     for (const m of custom) {
       const where = `${m.alarm}: ${m.namespace}/${m.metricName}`;
-      if (m.dimensions.service === BRIDGE_SERVICE_NAME) {
-        expect({ where, namespace: m.namespace }).toEqual({ where, namespace: BRIDGE_METRICS_NAMESPACE });
-        expect({ where, known: bridgeNames.has(m.metricName) }).toEqual({ where, known: true });
-        expect({ where, dimensions: Object.keys(m.dimensions).sort() }).toEqual({
-          where,
-          dimensions: [CLIENT_ID_DIMENSION, 'service'].sort(),
-        });
-      } else {
-        expect({ where, service: m.dimensions.service }).toEqual({ where, service: INGEST_SERVICE_NAME });
-        expect({ where, namespace: m.namespace }).toEqual({ where, namespace: INGEST_METRICS_NAMESPACE });
-        expect({ where, known: ingestNames.has(m.metricName) }).toEqual({ where, known: true });
-        expect({ where, dimensions: Object.keys(m.dimensions) }).toEqual({ where, dimensions: ['service'] });
-      }
+      const component = components.find((c) => c.service === m.dimensions.service);
+      expect({ where, known: component !== undefined }).toEqual({ where, known: true });
+      if (!component) continue;
+      expect({ where, namespace: m.namespace }).toEqual({ where, namespace: component.namespace });
+      expect({ where, known: component.names.has(m.metricName) }).toEqual({ where, known: true });
+      expect({ where, dimensions: Object.keys(m.dimensions).sort() }).toEqual({
+        where,
+        dimensions: component.dimensions,
+      });
     }
   });
 
-  // These two fail until the bridge (bridge/src) and the ingest function (functions/ingest) emit every metric.
+  // These fail until the bridge, the ingest function and the archiver emit every metric they export.
   it.each(Object.keys(BridgeMetric))('finds BridgeMetric.%s used in the bridge code (bridge/src)', (key) => {
     expect(emittingSource('bridge/src')).toContain(`BridgeMetric.${key}`);
   });
@@ -103,9 +120,17 @@ describe('alarm metrics', () => {
     expect(emittingSource('functions/ingest')).toContain(`IngestMetric.${key}`);
   });
 
+  it.each(Object.keys(ArchiveMetric))('finds ArchiveMetric.%s used in the archiver code (functions/archive)', (key) => {
+    expect(emittingSource('functions/archive')).toContain(`ArchiveMetric.${key}`);
+  });
+
   it('never spells a custom metric name out in lib/ (the constants are the only source)', () => {
     const lib = sourceFiles(path.join(REPO_ROOT, 'lib')).map((f) => [f, fs.readFileSync(f, 'utf8')] as const);
-    for (const name of [...Object.values(BridgeMetric), ...Object.values(IngestMetric)]) {
+    for (const name of [
+      ...Object.values(BridgeMetric),
+      ...Object.values(IngestMetric),
+      ...Object.values(ArchiveMetric),
+    ]) {
       for (const [file, text] of lib) {
         expect({ file, name, literal: text.includes(`'${name}'`) || text.includes(`"${name}"`) }).toEqual({
           file,
