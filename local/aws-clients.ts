@@ -29,8 +29,16 @@ export function localKinesisClient(endpoint: string, region = LOCAL_REGION): Kin
   });
 }
 
-/** A DynamoDB client for `endpoint`. */
-export function localDynamoDbClient(endpoint: string, region = LOCAL_REGION): DynamoDBClient {
+/**
+ * A DynamoDB client for `endpoint`. `requestTimeoutMillis` is the ingest's 5 s by default; a reader that scans whole
+ * tables of DynamoDB Local (the chaos suite's audit of 100,000 records) passes more, since one 1 MB page can take
+ * longer than that on a busy machine.
+ */
+export function localDynamoDbClient(
+  endpoint: string,
+  region = LOCAL_REGION,
+  requestTimeoutMillis = 5_000,
+): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region,
@@ -39,7 +47,7 @@ export function localDynamoDbClient(endpoint: string, region = LOCAL_REGION): Dy
     requestHandler: new NodeHttpHandler({
       httpAgent: new http.Agent({ keepAlive: true }),
       connectionTimeout: 2_000,
-      requestTimeout: 5_000,
+      requestTimeout: requestTimeoutMillis,
       throwOnRequestTimeout: true,
     }),
   });

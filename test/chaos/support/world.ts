@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient, localKinesisClient } from '../../../local/aws-clients';
+
+/** The direct client audits and scans whole tables (no fault proxy); its pages of 100,000 items need more than 5 s. */
+const AUDIT_REQUEST_TIMEOUT_MILLIS = 30_000;
 import { createTables } from '../../../local/services/create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/services/dynamodb-local';
 import type { KinesisLocal } from '../../../local/services/kinesis-local';
@@ -119,7 +122,7 @@ export async function startTables(id: string): Promise<{
   const ddb = track(`${id} dynamodb local`, await startDynamoDbLocal());
   const proxy = track(`${id} dynamodb proxy`, await startHttpFaultProxy(ddb.port));
   const client = localDynamoDbClient(proxy.endpoint);
-  const direct = localDynamoDbClient(ddb.endpoint);
+  const direct = localDynamoDbClient(ddb.endpoint, undefined, AUDIT_REQUEST_TIMEOUT_MILLIS);
   track('dynamodb clients', {
     stop: () => {
       client.destroy();
@@ -195,7 +198,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     ddb = track('dynamodb local', await startDynamoDbLocal());
     ddbProxy = track('dynamodb proxy', await startHttpFaultProxy(ddb.port));
     ddbClient = localDynamoDbClient(ddbProxy.endpoint);
-    ddbDirect = localDynamoDbClient(ddb.endpoint);
+    ddbDirect = localDynamoDbClient(ddb.endpoint, undefined, AUDIT_REQUEST_TIMEOUT_MILLIS);
     track('dynamodb clients', {
       stop: () => {
         ddbClient?.destroy();
