@@ -7,6 +7,7 @@
  * then leave without a PUBACK: their packet ids meant nothing after the connection closed, and the broker redelivers
  * them. They are still written because a broker that lost the session will not redeliver them.
  */
+import { Fifo } from './fifo';
 
 /** The connection a message arrived on, as far as the window needs to know. */
 export interface WindowConnection {
@@ -22,31 +23,6 @@ export interface Delivery<C extends WindowConnection = WindowConnection> {
   /** When it was received (epoch milliseconds). */
   readonly receivedAt: number;
   written: boolean;
-}
-
-/** A FIFO with O(1) shift. */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-  push(item: T): void {
-    this.items.push(item);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.head += 1;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
 }
 
 /** The bounded window of unacknowledged messages. */

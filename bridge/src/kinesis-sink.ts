@@ -25,6 +25,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { EncodedStreamRecord } from '../../core';
 import { backoffDelay } from './backoff';
 import type { BridgeLogger } from './logger';
+import { Fifo } from './fifo';
 
 /** Where the bridge puts records; the bridge acknowledges a message only after `onWritten` named it. */
 export interface RecordSink<T> {
@@ -100,40 +101,15 @@ export function createKinesisClient(requestTimeoutMillis = 10_000, maxSockets = 
   });
 }
 
-/** A FIFO with O(1) shift. */
-class Queue<T> {
-  private items: T[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-  push(item: T): void {
-    this.items.push(item);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.head += 1;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-}
-
 /** Writes records to one Kinesis stream with PutRecords. */
 export class KinesisSink<T> implements RecordSink<T> {
   readonly stats: SinkStats = { calls: 0, retriedEntries: 0, failedCalls: 0 };
   private readonly options: Required<KinesisSinkOptions<T>>;
   /** Records put and not yet looked at, in put order. */
-  private readonly waiting = new Queue<Entry<T>>();
+  private readonly waiting = new Fifo<Entry<T>>();
   private waitingBytes = 0;
   /** Records released from `held` (their key is free again): sent before `waiting`. */
-  private readonly ready = new Queue<Entry<T>>();
+  private readonly ready = new Fifo<Entry<T>>();
   /** Per partition key: records held back while the key is in a call or waiting for a retry, in put order. */
   private readonly held = new Map<string, Entry<T>[]>();
   private heldCount = 0;
