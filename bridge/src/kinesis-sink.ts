@@ -189,7 +189,7 @@ export class KinesisSink<T> implements RecordSink<T> {
         minMillis: this.options.retryMinMillis,
         maxMillis: this.options.retryMaxMillis,
       });
-      this.setTimer(delay, () => this.send(this.retry.splice(0), true));
+      this.setTimer(delay, () => this.send(this.takeRetryBatch(), true));
       return;
     }
     // after a failure, one call at a time until a call succeeds whole
@@ -211,6 +211,22 @@ export class KinesisSink<T> implements RecordSink<T> {
     // setImmediate runs after the MQTT packets already read have been handled: they join this batch.
     this.timerIsImmediate = delay <= 0;
     this.timer = delay <= 0 ? setImmediate(run) : setTimeout(run, delay);
+  }
+
+  /**
+   * The next retry: the oldest failed entries that fit one PutRecords call. Failed entries of several calls together
+   * can be more than one call takes (500 records, 5 MiB: https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html),
+   * and a call over the limit is refused whole, every time.
+   */
+  private takeRetryBatch(): Entry<T>[] {
+    let count = 0;
+    let bytes = 0;
+    for (const e of this.retry) {
+      if (count >= this.options.maxBatchRecords || (count > 0 && bytes + e.bytes > this.options.maxBatchBytes)) break;
+      count += 1;
+      bytes += e.bytes;
+    }
+    return this.retry.splice(0, count);
   }
 
   /** The next batch: released records first, then waiting ones; records of a key busy in another call are held. */
@@ -267,10 +283,15 @@ export class KinesisSink<T> implements RecordSink<T> {
       if (failed.length > 0) {
         this.failures += 1;
         this.stats.retriedEntries += failed.length;
-        // failed entries keep their keys busy: nothing newer of those keys is sent before them
-        this.retry.push(...failed);
+        // failed entries keep their keys busy: nothing newer of those keys is sent before them; a retry's failures go
+        // back in front of the retries not yet sent, which may hold later records of the same keys
+        if (isRetry) this.retry.unshift(...failed);
+        else this.retry.push(...failed);
       } else if (this.retry.length === 0) {
         this.failures = 0;
+      } else if (isRetry) {
+        // a retry that succeeded whole: the next part of the retry waits only the shortest backoff
+        this.failures = 1;
       }
       for (const e of written) this.release(e.record.partitionKey);
       if (written.length > 0) this.options.onWritten(written.map((e) => e.token));

@@ -236,6 +236,33 @@ describe('KinesisSink with several calls in flight', () => {
     expect([...written].sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => base + i));
   });
 
+  it('retries the failed entries of several calls in calls no larger than a batch, each key still in put order', async () => {
+    // GIVEN a sink with 4 calls of 25 records where Kinesis fails every entry of the first four calls once, so that
+    // 100 entries wait for a retry: more than one call may carry (500 on Kinesis; a larger call is refused whole)
+    const base = 3_000_000;
+    const failedOnce = new Set<number>();
+    const { sink, written, calls } = makeSink(
+      { maxCallsInFlight: 4, maxBatchRecords: 25 },
+      () => 20,
+      (no, n) => {
+        if (no > 4 || failedOnce.has(n)) return false;
+        failedOnce.add(n);
+        return true;
+      },
+    );
+    // WHEN 300 records of 100 meters are put at once (the first four calls take one record of each meter)
+    for (let i = 0; i < 300; i++) sink.put(recordOf(base + i, 100), base + i);
+    await waitUntil(() => written.length >= 300, 30_000, 'all written');
+    // THEN 100 entries failed, and no call, retry or not, carried more than a batch
+    expect(failedOnce.size).toBe(100);
+    expect(Math.max(...calls.map((c) => c.ns.length))).toBeLessThanOrEqual(25);
+    // AND each record was written once, each meter's records in put order
+    const byKey = await streamOrderByKey(base);
+    for (const [key, ns] of byKey) expect({ key, ns }).toEqual({ key, ns: [...ns].sort((x, y) => x - y) });
+    expect([...byKey.values()].flat()).toHaveLength(300);
+    expect([...written].sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => base + i));
+  });
+
   it('fails at construction when maxCallsInFlight is not a positive integer', () => {
     expect(
       () =>
