@@ -85,6 +85,9 @@ export class PipelineStack extends Stack {
     this.replayPolicy = new ReplayPolicy(this, 'Replay', {
       archiveBucket: this.archive.bucket,
       archivePrefix: this.archive.prefix,
+      failedRecordsBucket: this.ingest.failedRecordsBucket,
+      quarantineTable: this.store.quarantineTable,
+      stream,
     });
 
     // A lookup needs AWS credentials and an account/region on the stack; only done when a VPC id is given.

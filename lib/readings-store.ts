@@ -28,15 +28,6 @@ export const READINGS_STREAM_READ_ACTIONS = [
 /** What the readings CLI (`npm run readings`) reads of the quarantine: `quarantine list` queries its indexes. */
 export const QUARANTINE_READ_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'] as const;
 
-/**
- * What `npm run readings -- quarantine replay` writes: a reading that decodes now is stored conditionally (and read
- * back when the condition fails without the stored item), a quarantine item is replaced or removed.
- */
-export const REPLAY_WRITE_ACTIONS = {
-  readings: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-  quarantine: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
-} as const;
-
 /** Properties of {@link ReadingsStore}. */
 export interface ReadingsStoreProps {
   /**
@@ -94,7 +85,7 @@ export class ReadingsStore extends Construct {
     const quarantineArn = this.quarantineTable.tableArn;
     this.cliPolicy = new iam.ManagedPolicy(this, 'ReadingsCliPolicy', {
       description:
-        'The readings CLI (npm run readings): read readings and the quarantine, replay quarantined items; nothing else.',
+        'The readings CLI (npm run readings): read readings and the quarantine; nothing else (replays: ReplayPolicy).',
       statements: [
         new iam.PolicyStatement({ actions: [...READINGS_READ_ACTIONS], resources: this.readableArns() }),
         new iam.PolicyStatement({
@@ -104,11 +95,6 @@ export class ReadingsStore extends Construct {
             ...QUARANTINE_TABLE.globalSecondaryIndexes.map((i) => `${quarantineArn}/index/${i.indexName}`),
           ],
         }),
-        new iam.PolicyStatement({
-          actions: [...REPLAY_WRITE_ACTIONS.readings],
-          resources: [this.readingsTable.tableArn],
-        }),
-        new iam.PolicyStatement({ actions: [...REPLAY_WRITE_ACTIONS.quarantine], resources: [quarantineArn] }),
       ],
     });
   }

@@ -6,14 +6,7 @@
 export { ReadingsClient, READINGS_CLIENT_DEFAULTS, checkSeriesKey } from './readings-client';
 export type { ReadingsClientOptions, GetReadingsOptions, SeriesGapReport } from './readings-client';
 export { QuarantineClient, BY_REASON_INDEX, checkReason } from './quarantine';
-export type {
-  QuarantineClientOptions,
-  ListQuarantineOptions,
-  ReplayOptions,
-  ReplayOutcome,
-  ReplayedItem,
-  ReplayReport,
-} from './quarantine';
+export type { QuarantineClientOptions, ListQuarantineOptions } from './quarantine';
 export { quarantinedItemFromItem } from './quarantine-item';
 export type { QuarantinedItem, QuarantinedConflict, QuarantineSource } from './quarantine-item';
 export { redecode, type PayloadDecoder, type Redecoded } from './redecode';

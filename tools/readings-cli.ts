@@ -16,7 +16,6 @@ import {
   toSortKeyRange,
   type PlausibilityFlag,
   type QuarantinedItem,
-  type ReplayReport,
   type SeriesGapReport,
   type StoredReading,
 } from '../readings-client';
@@ -33,7 +32,7 @@ Commands:
                                         completeness: per-series summary for a customer, the gaps of one series
   quarantine list [--reason R] [--from T] [--to T]
                                         quarantined items by reason and time (conflicts with both values)
-  quarantine replay [--reason R]        decode quarantined items again and store what decodes now
+                                        (to replay: npm run replay -- quarantine --help)
 
   <series> is <customer-id>/<meter-id>/<register-id>, e.g. cust-1/meter-7/2.
   T is an ISO 8601 UTC time (2026-01-31T12:00:00Z) or a day (2026-01-31, its midnight UTC); both ends inclusive.
@@ -110,7 +109,6 @@ const COMMANDS: Record<string, { options: readonly OptionName[]; args: readonly 
   latest: { options: [], args: ['series'] },
   gaps: { options: ['from', 'to'], args: ['customer|series'] },
   'quarantine list': { options: ['reason', 'from', 'to'], args: [] },
-  'quarantine replay': { options: ['reason'], args: [] },
 };
 
 /** Runs the CLI on `argv` (without node and the script) and resolves to the exit code. */
@@ -135,7 +133,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (command === 'get' || command === 'latest' || (command === 'gaps' && args[0]!.includes('/'))) {
       checkSeriesKey(args[0]!);
     }
-    const needsReadings = command !== 'quarantine list';
+    const needsReadings = !command.startsWith('quarantine');
     const needsQuarantine = command.startsWith('quarantine');
     const readingsTableName = needsReadings
       ? tableName(values['readings-table'], io.env.READINGS_TABLE_NAME, 'readings')
@@ -151,7 +149,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       new QuarantineClient({
         client: client!,
         quarantineTableName: quarantineTableName!,
-        ...(readingsTableName ? { readingsTableName } : {}),
         ...(pageSize ? { pageSize } : {}),
       });
     const now = io.now ?? (() => new Date());
@@ -166,8 +163,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await gaps(readings(), args[0]!, range, out);
       case 'quarantine list':
         return await quarantineList(quarantine(), values.reason, range, out);
-      case 'quarantine replay':
-        return await quarantineReplay(quarantine(), values.reason, out);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
@@ -207,7 +202,12 @@ function commandOf(positionals: string[], values: Values): { command: string; ar
   const command = first === 'quarantine' ? `quarantine ${second}` : first;
   const spec = COMMANDS[command];
   if (!spec) {
-    if (first === 'quarantine') throw new UsageError(`quarantine needs list or replay, got ${JSON.stringify(second)}`);
+    if (command === 'quarantine replay') {
+      throw new UsageError(
+        'quarantine replay moved to the stream: npm run replay -- quarantine --quarantine-table <name> [--reason R] --stream <StreamName>',
+      );
+    }
+    if (first === 'quarantine') throw new UsageError(`quarantine needs list, got ${JSON.stringify(second)}`);
     throw new UsageError(`unknown command ${JSON.stringify(first)}; commands: series, get, latest, gaps, quarantine`);
   }
   const args = positionals.slice(first === 'quarantine' ? 2 : 1);
@@ -521,32 +521,6 @@ function detail(item: QuarantinedItem): string {
   }
   const message = item.message.length > 100 ? `${item.message.slice(0, 99)}…` : item.message;
   return message.replace(/\s+/g, ' ');
-}
-
-async function quarantineReplay(client: QuarantineClient, reason: string | undefined, out: Output): Promise<number> {
-  if (reason !== undefined) checkReason(reason);
-  const report: ReplayReport = await client.replay(reason !== undefined ? { reason } : {});
-  if (out.json) {
-    out.value(report);
-    return 0;
-  }
-  if (report.examined === 0) {
-    out.line(`nothing quarantined${reason ? ` for ${reason}` : ''}`);
-    return 0;
-  }
-  const changed = report.items.filter((i) => i.outcome !== 'still-failing' && i.outcome !== 'skipped');
-  if (changed.length > 0) {
-    out.table(
-      ['QUARANTINE ITEM', 'REASON', 'OUTCOME', 'DETAIL'],
-      changed.map((i) => [i.pk, i.reason, i.outcome + (i.newReason ? ` -> ${i.newReason}` : ''), i.message]),
-    );
-  }
-  const c = report.counts;
-  out.line(
-    `replayed ${report.examined}: stored ${c.stored}, duplicate ${c.duplicate}, conflict ${c.conflict}, ` +
-      `reason changed ${c['reason-changed']}, still failing ${c['still-failing']}, skipped ${c.skipped}`,
-  );
-  return 0;
 }
 
 function describeRange(range: { from?: string; to?: string }): string {

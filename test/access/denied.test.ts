@@ -128,6 +128,10 @@ const denied: [string, AccessRequest][] = [
       principal: DOWNSTREAM_ROLE_ARN,
       identityPolicies: [{ name: 'ReadersPolicy', policy: world.managedPolicyDocument(stack.store.readersPolicy) }],
     };
+    const replay = {
+      principal: DOWNSTREAM_ROLE_ARN,
+      identityPolicies: [{ name: 'ReplayPolicy', policy: world.managedPolicyDocument(stack.replayPolicy.policy) }],
+    };
     const cli = {
       principal: DOWNSTREAM_ROLE_ARN,
       identityPolicies: [{ name: 'ReadingsCliPolicy', policy: world.managedPolicyDocument(stack.store.cliPolicy) }],
@@ -156,6 +160,28 @@ const denied: [string, AccessRequest][] = [
       [
         'readings CLI policy: kinesis:PutRecords on the stream',
         { ...cli, action: 'kinesis:PutRecords', resource: stream },
+      ],
+      // quarantine replay moved to the stream (npm run replay): the CLI writes nothing
+      ...(['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const).flatMap((action) =>
+        [readings, quarantine].map((table): [string, AccessRequest] => [
+          `readings CLI policy: ${action} on ${table}`,
+          { ...cli, action, resource: table },
+        ]),
+      ),
+      // the replay tool reads its sources and puts into the stream; the deployed ingest does every table write
+      ...(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] as const).flatMap((action) =>
+        [readings, quarantine].map((table): [string, AccessRequest] => [
+          `replay policy: ${action} on ${table}`,
+          { ...replay, action, resource: table },
+        ]),
+      ),
+      [
+        'replay policy: s3:DeleteObject in the archive',
+        { ...replay, action: 's3:DeleteObject', resource: `${world.arnOf(stack.archive.bucket)}/raw/x` },
+      ],
+      [
+        'replay policy: dynamodb:Scan on the quarantine table',
+        { ...replay, action: 'dynamodb:Scan', resource: quarantine },
       ],
     ] satisfies [string, AccessRequest][];
   })(),

@@ -78,14 +78,21 @@ export function runtimes(world: AccessWorld): Runtime[] {
     },
     {
       name: 'replay tool',
-      entry: 'tools/replay/archive-reader.ts',
+      entry: 'tools/replay/cli.ts',
       caller: {
         principal: DOWNSTREAM_ROLE_ARN,
         identityPolicies: [{ name: 'ReplayPolicy', policy: world.managedPolicyDocument(stack.replayPolicy.policy) }],
       },
       targets: {
-        's3:ListBucket': [arn(stack.archive.bucket)],
-        's3:GetObject': [`${arn(stack.archive.bucket)}/raw/2026/12/01/10/shardId-000000000000-1.ndjson.gz`],
+        's3:ListBucket': [arn(stack.archive.bucket), arn(stack.ingest.failedRecordsBucket)],
+        's3:GetObject': [
+          `${arn(stack.archive.bucket)}/raw/2026/12/01/10/shardId-000000000000-1.ndjson.gz`,
+          `${arn(stack.ingest.failedRecordsBucket)}/aws/lambda/esm-id/shardId-000000000000/2026/12/01/batch.json`,
+        ],
+        // the quarantine source lists by reason (readings-client's QuarantineClient.list)
+        'dynamodb:Query': quarantineIndexes,
+        // the records go back into the stream through the bridge's sink
+        'kinesis:PutRecords': [stream],
       },
     },
     {
@@ -102,10 +109,6 @@ export function runtimes(world: AccessWorld): Runtime[] {
       },
       targets: {
         'dynamodb:Query': [readings, ...quarantineIndexes],
-        // quarantine replay: a decoded reading is stored, the quarantine item replaced or removed.
-        'dynamodb:PutItem': [readings, quarantine],
-        'dynamodb:GetItem': [readings],
-        'dynamodb:DeleteItem': [quarantine],
       },
     },
   ];
