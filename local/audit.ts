@@ -170,6 +170,10 @@ export interface AuditResult {
   readonly published: number;
   readonly unique: number;
   readonly duplicatesPublished: number;
+  /** Of the duplicates published, the re-sends with a new system time or the other schema version. */
+  readonly resendsPublished: number;
+  /** Messages published in another provider form, by form. */
+  readonly providerForms: Record<string, number>;
   readonly malformed: { readonly total: number; readonly byReason: Record<string, number> };
   readonly stored: number;
   /** Duplicate deliveries the ingest skipped (its own count, or derived: processed - stored - quarantined). */
@@ -309,6 +313,8 @@ export function audit(input: AuditInput): AuditResult {
     published: books.published,
     unique: books.unique,
     duplicatesPublished: books.duplicatesPublished,
+    resendsPublished: books.resendsPublished,
+    providerForms: { ...books.providerForms },
     malformed: { total: books.malformed.total, byReason: { ...books.malformed.byReason } },
     stored,
     duplicates,

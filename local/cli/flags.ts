@@ -74,7 +74,15 @@ export const FEED_FLAGS = {
   'start-time': { type: 'string' },
   duplicates: { type: 'string' },
   malformed: { type: 'string' },
+  'provider-forms': { type: 'string' },
 } as const satisfies Options;
+
+/**
+ * What `npm start` and `npm run simulate` change from {@link FEED_DEFAULTS}: they publish the provider's other forms
+ * (offsets, long system-time fractions, `register_id` as `12.0`, re-sends), so a local run covers them; the feed
+ * itself leaves them off, so that a seed's feed for the chaos scenarios stays what it was.
+ */
+export const RUN_FEED_DEFAULTS = { providerFormsShare: 0.05 } as const satisfies Partial<FeedOptions>;
 
 /** Help text of {@link FEED_FLAGS}. */
 export const FEED_FLAGS_HELP = `Feed (the simulator):
@@ -86,11 +94,13 @@ export const FEED_FLAGS_HELP = `Feed (the simulator):
   --cadence S         seconds between two readings of a register           (default ${FEED_DEFAULTS.cadenceSeconds})
   --start-time ISO    end of the first reading interval                    (default ${FEED_DEFAULTS.startTime})
   --duplicates SHARE  share of readings delivered twice, 0..1              (default ${FEED_DEFAULTS.duplicateShare})
-  --malformed SHARE   share of malformed messages (every reason), 0..1     (default ${FEED_DEFAULTS.malformedShare})`;
+  --malformed SHARE   share of malformed messages (every reason), 0..1     (default ${FEED_DEFAULTS.malformedShare})
+  --provider-forms SHARE  share of readings in another provider form (offset, long system time, 12.0,
+                      re-send, register 2 as v2), 0..1                     (default ${RUN_FEED_DEFAULTS.providerFormsShare})`;
 
 /** The feed options given by {@link FEED_FLAGS}. */
 export function feedFromFlags(values: Record<string, unknown>): Partial<FeedOptions> {
-  const feed: { -readonly [K in keyof FeedOptions]?: FeedOptions[K] } = {};
+  const feed: { -readonly [K in keyof FeedOptions]?: FeedOptions[K] } = { ...RUN_FEED_DEFAULTS };
   const seed = numberFlag(values, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1 });
   if (seed !== undefined) feed.seed = seed;
   const meters = numberFlag(values, 'meters', { integer: true, min: 1, max: 1_000_000 });
@@ -101,6 +111,8 @@ export function feedFromFlags(values: Record<string, unknown>): Partial<FeedOpti
   if (duplicates !== undefined) feed.duplicateShare = duplicates;
   const malformed = numberFlag(values, 'malformed', { min: 0, max: 1 });
   if (malformed !== undefined) feed.malformedShare = malformed;
+  const forms = numberFlag(values, 'provider-forms', { min: 0, max: 1 });
+  if (forms !== undefined) feed.providerFormsShare = forms;
   const id = /^[A-Za-z0-9_.-]+$/;
   if (values.customer !== undefined) {
     if (!id.test(String(values.customer)))

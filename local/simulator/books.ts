@@ -2,7 +2,10 @@
  * The simulator's books: exactly what reached the broker (a message is entered once the broker acknowledged it), so
  * the audit can say what the tables must hold. A reading's first delivery is `unique`; any later delivery of the same
  * identity is a published duplicate. Malformed messages are kept by reason and by a key that the quarantine table's
- * items can be matched with ({@link malformedKey}).
+ * items can be matched with ({@link malformedKey}). A reading in another provider form (an offset, a long system-time
+ * fraction, `register_id` as `12.0`) is a reading like any other; a re-send with a new system time or a register 2
+ * reading sent again as v2 is a duplicate (the core judges a duplicate by the reading, not its envelope); both are
+ * also counted by form.
  */
 import { TRUNCATED_PREFIX_BYTES } from '../../core';
 import type { ExpectedReading, FeedMessage } from './feed';
@@ -16,6 +19,13 @@ export interface BooksSummary {
   readonly unique: number;
   /** Repeated deliveries of a reading already published. */
   readonly duplicatesPublished: number;
+  /**
+   * Of the duplicates, the provider's re-sends of a reading with other facts: a new system time (`resend`) or the other
+   * schema version (`other-version`). The ingest counts them as duplicates too.
+   */
+  readonly resendsPublished: number;
+  /** Messages published in another provider form, by form (see `PROVIDER_FORMS` in `feed.ts`). */
+  readonly providerForms: Readonly<Record<string, number>>;
   /** Malformed messages, in total and by rejection reason. */
   readonly malformed: { readonly total: number; readonly byReason: Readonly<Record<string, number>> };
 }
@@ -41,6 +51,8 @@ export class FeedBooks {
   private readonly byReason: Record<string, number> = {};
   private published = 0;
   private duplicates = 0;
+  private resends = 0;
+  private readonly byForm: Record<string, number> = {};
   private malformedTotal = 0;
 
   /** Enters a message the broker acknowledged. */
@@ -52,9 +64,12 @@ export class FeedBooks {
       this.malformedByKey.set(malformedKey(message.topic, message.payload), message.reason);
       return;
     }
+    if (message.form !== undefined) this.byForm[message.form] = (this.byForm[message.form] ?? 0) + 1;
     const key = readingKey(message.reading.pk, message.reading.sk);
-    if (this.readings.has(key)) this.duplicates++;
-    else this.readings.set(key, message.reading);
+    if (this.readings.has(key)) {
+      this.duplicates++;
+      if (message.form === 'resend' || message.form === 'other-version') this.resends++;
+    } else this.readings.set(key, message.reading);
   }
 
   /** The counts. */
@@ -63,6 +78,8 @@ export class FeedBooks {
       published: this.published,
       unique: this.readings.size,
       duplicatesPublished: this.duplicates,
+      resendsPublished: this.resends,
+      providerForms: { ...this.byForm },
       malformed: { total: this.malformedTotal, byReason: { ...this.byReason } },
     };
   }

@@ -6,10 +6,27 @@
  * payload with the interval value of `[t - cadence, t]`. Between readings, with the configured shares, come duplicate
  * deliveries (the same topic and bytes again, a few messages later, as a QoS 1 redelivery does) and malformed
  * messages (one of every rejection reason in turn; see `malformed.ts`).
+ *
+ * With `providerFormsShare`, a share of readings is written in one of the other forms the provider really sends
+ * ({@link PROVIDER_FORMS}), each of which the core decodes as the same reading: identity timestamps at a UTC offset,
+ * a v1 system time with microseconds or nanoseconds, `register_id` as `12.0` or `1.2e1`, a v1 re-send with a new
+ * system time, and a register 2 reading sent again as v2. The first three are the reading's only delivery; the last
+ * two are later deliveries of one already sent, so the books count them as duplicates. The share is 0 by default so
+ * that a seed's feed stays the same for the chaos scenarios; `npm start` and `npm run simulate` turn it on.
  */
 import { normalizeDecimal, seriesKey } from '../../core';
 import { buildMalformed, MALFORMED_REASONS, type MalformedReason } from './malformed';
-import { membersToJson, thousandthsToDecimal, v1Members, v2Members, type V1Fields, type V2Fields } from './payloads';
+import {
+  membersToJson,
+  thousandthsToDecimal,
+  v1Members,
+  v2Members,
+  writeInteger,
+  writeTimestamp,
+  type TimestampSpelling,
+  type V1Fields,
+  type V2Fields,
+} from './payloads';
 import { seededRandom, type Random } from './random';
 
 /** What the feed looks like. */
@@ -36,7 +53,39 @@ export interface FeedOptions {
   readonly tooLargeEveryCycles: number;
   /** A duplicate follows its original after 1 to this many messages. @default 20 */
   readonly maxDuplicateDelay: number;
+  /** Share of readings written in another provider form ({@link PROVIDER_FORMS}), from 0 to 1. @default 0 */
+  readonly providerFormsShare: number;
 }
+
+/**
+ * The other forms in which the provider sends a valid reading:
+ * - `offset`: identity timestamps at a UTC offset (`+01:00`, `-05:00`, `+0100`) naming the same instant;
+ * - `system-time-fraction`: a v1 `system_timestamp_utc` with microseconds or nanoseconds;
+ * - `register-id-form`: `register_id` as a whole double (`12.0`, `2.0`) or with an exponent (`1.2e1`);
+ * - `resend`: a v1 reading sent again with a new system time and the same value (a duplicate);
+ * - `other-version`: a register 2 reading sent again as v2 with the same time and value (a duplicate).
+ */
+export const PROVIDER_FORMS = [
+  'offset',
+  'system-time-fraction',
+  'register-id-form',
+  'resend',
+  'other-version',
+] as const;
+
+/** One of {@link PROVIDER_FORMS}. */
+export type ProviderForm = (typeof PROVIDER_FORMS)[number];
+
+/** The forms a v1 reading (register 2) can take, and a v2 reading. */
+const V1_FORMS: readonly ProviderForm[] = PROVIDER_FORMS;
+const V2_FORMS: readonly ProviderForm[] = ['offset', 'register-id-form'];
+
+/** The offsets the feed writes identity timestamps at. */
+const OFFSET_SPELLINGS: readonly TimestampSpelling[] = [
+  { offsetMinutes: 60, offsetStyle: 'colon' },
+  { offsetMinutes: -300, offsetStyle: 'colon' },
+  { offsetMinutes: 60, offsetStyle: 'basic' },
+];
 
 /** The defaults of {@link FeedOptions}. */
 export const FEED_DEFAULTS = {
@@ -51,6 +100,7 @@ export const FEED_DEFAULTS = {
   malformedShare: 0.02,
   tooLargeEveryCycles: 5,
   maxDuplicateDelay: 20,
+  providerFormsShare: 0,
 } satisfies FeedOptions;
 
 /** A reading the readings table must hold once: its key and canonical value. */
@@ -67,6 +117,8 @@ export interface ReadingMessage {
   readonly payload: Buffer;
   readonly kind: 'reading' | 'duplicate';
   readonly reading: ExpectedReading;
+  /** The provider form the message is written in, when not the plain one. */
+  readonly form?: ProviderForm;
 }
 
 /** A message the core rejects with `reason`. */
@@ -142,6 +194,7 @@ export function feedOptions(partial: Partial<FeedOptions> = {}): FeedOptions {
   for (const [name, share] of [
     ['duplicateShare', o.duplicateShare],
     ['malformedShare', o.malformedShare],
+    ['providerFormsShare', o.providerFormsShare],
   ] as const) {
     if (!(share >= 0 && share <= 1)) fail(`${name} must be from 0 to 1, got ${share}`);
   }
@@ -212,26 +265,62 @@ export class FeedPlan {
     const t = this.roundTime(round);
     const topic = `meters/outbound/${o.customerId}/${o.subscriptionId}/${meterId(meter)}`;
     const time = new Date(t).toISOString();
+    const start = new Date(t - o.cadenceSeconds * 1000).toISOString();
+    const form = this.random.chance(o.providerFormsShare)
+      ? this.random.pick(registerId === 2 ? V1_FORMS : V2_FORMS)
+      : undefined;
+    const spellTime = (iso: string) =>
+      form === 'offset' ? writeTimestamp(iso, this.random.pick(OFFSET_SPELLINGS)) : iso;
+    const register =
+      form === 'register-id-form'
+        ? writeInteger(registerId, this.random.pick(['point-zero', 'exponent'] as const))
+        : registerId;
     let json: string;
     let value: string;
+    let later: { json: string; form: ProviderForm } | undefined;
     if (registerId === 2) {
       this.accumulated[meter] = (this.accumulated[meter] as number) + this.random.int(1, 2000);
       value = thousandthsToDecimal(this.accumulated[meter] as number);
-      const systemTime = new Date(t + this.random.int(1, 30_000)).toISOString();
-      json = membersToJson(v1Members({ dataTime: time, systemTime, registerId, reading: value }));
+      let systemTime = new Date(t + this.random.int(1, 30_000)).toISOString();
+      if (form === 'system-time-fraction') {
+        systemTime = writeTimestamp(systemTime, { subMillisDigits: this.random.pick(['456', '456789']) });
+      }
+      const dataTime = spellTime(time);
+      json = membersToJson(v1Members({ dataTime, systemTime, registerId: register, reading: value }));
+      if (form === 'resend') {
+        const resent = new Date(t + 30_000 + this.random.int(1, 30_000)).toISOString();
+        later = { json: membersToJson(v1Members({ dataTime, systemTime: resent, registerId, reading: value })), form };
+      } else if (form === 'other-version') {
+        later = { json: membersToJson(v2Members({ start, end: time, registerId, value })), form };
+      }
     } else {
       value = thousandthsToDecimal(this.random.int(0, 5000));
-      const start = new Date(t - o.cadenceSeconds * 1000).toISOString();
-      json = membersToJson(v2Members({ start, end: time, registerId, value }));
+      json = membersToJson(v2Members({ start: spellTime(start), end: spellTime(time), registerId: register, value }));
     }
     const canonical = normalizeDecimal(value);
     if (!canonical.ok) throw new Error(`simulator made a bad value ${value}: ${canonical.message}`);
+    const reading = { pk: seriesKey(o.customerId, meterId(meter), registerId), sk: time, value: canonical.value };
+    if (later) {
+      this.pending.push({
+        dueAt: index + this.random.int(1, o.maxDuplicateDelay),
+        message: {
+          index,
+          topic,
+          payload: Buffer.from(later.json, 'utf8'),
+          kind: 'duplicate',
+          reading,
+          form: later.form,
+        },
+      });
+    }
+    const first = form === 'resend' || form === 'other-version' ? undefined : form;
     return {
       index,
       topic,
       payload: Buffer.from(json, 'utf8'),
       kind: 'reading',
-      reading: { pk: seriesKey(o.customerId, meterId(meter), registerId), sk: time, value: canonical.value },
+      reading,
+      ...(first ? { form: first } : {}),
     };
   }
 

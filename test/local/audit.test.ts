@@ -1,3 +1,4 @@
+import { decodeReading, judgeDelivery, TRUNCATED_PREFIX_BYTES, type Reading } from '../../core';
 import { audit, type AuditInput, type TableContents } from '../../local/audit';
 import { FeedBooks } from '../../local/simulator/books';
 import { FeedPlan } from '../../local/simulator/feed';
@@ -103,6 +104,63 @@ describe('the audit of the books', () => {
   it('fails when the poller gave up on a batch', () => {
     const { input } = correctRun();
     expect(audit({ ...input, poller: { ...input.poller!, onFailure: 1, recordsSkipped: 3 } }).balanced).toBe(false);
+  });
+});
+
+/**
+ * The books of a feed in every provider form and the tables that the core's decoder and duplicate judgement leave
+ * behind (the ingest's rules, in memory): what is stored and quarantined is decided by the core, not copied from the
+ * books.
+ */
+function decodedRun(providerFormsShare: number): AuditInput {
+  const plan = new FeedPlan({ seed: 4, duplicateShare: 0.1, malformedShare: 0.05, providerFormsShare });
+  const books = new FeedBooks();
+  const stored = new Map<string, Reading>();
+  const quarantine: { reason: string; topic: string; payload: Uint8Array }[] = [];
+  let duplicates = 0;
+  for (let i = 0; i < 3000; i++) {
+    const m = plan.next();
+    books.record(m);
+    const decoded = decodeReading(m.topic, m.payload);
+    if (!decoded.ok) {
+      quarantine.push({
+        reason: decoded.reason,
+        topic: m.topic,
+        payload: m.payload.subarray(0, TRUNCATED_PREFIX_BYTES),
+      });
+      continue;
+    }
+    const key = `${decoded.value.seriesKey} ${decoded.value.readingTime}`;
+    const first = stored.get(key);
+    if (first === undefined) stored.set(key, decoded.value);
+    else if (judgeDelivery(first, decoded.value).kind === 'duplicate') duplicates++;
+    else quarantine.push({ reason: 'conflict', topic: m.topic, payload: m.payload });
+  }
+  const readings = [...stored.values()].map((r) => ({ pk: r.seriesKey, sk: r.readingTime, value: r.value }));
+  const s = books.summary();
+  return {
+    books,
+    tables: { readings, quarantine },
+    poller: { recordsProcessed: s.published, recordsSkipped: 0, onFailure: 0 },
+    bridge: { received: s.published, written: s.published },
+    ingest: { stored: readings.length, duplicates, conflicts: 0, quarantined: quarantine.length },
+  };
+}
+
+describe('the audit of a feed in the provider forms', () => {
+  it('balances: one row per reading, nothing quarantined for the forms, the re-sends counted as duplicates', () => {
+    // GIVEN a feed where a quarter of the readings is in another provider form
+    const result = audit(decodedRun(0.25));
+    // THEN the books balance against what the core made of it
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.balanced).toBe(true);
+    expect(result.conflicts).toBe(0);
+    expect(result.quarantined.total).toBe(result.malformed.total);
+    expect(Object.keys(result.providerForms).sort()).toEqual(
+      ['offset', 'other-version', 'register-id-form', 'resend', 'system-time-fraction'].sort(),
+    );
+    expect(result.resendsPublished).toBeGreaterThan(20);
+    expect(result.duplicates).toBe(result.duplicatesPublished);
   });
 });
 

@@ -25,6 +25,8 @@ describe('the feed flags', () => {
         's9',
         '--start-time',
         '2026-03-01T00:00:00Z',
+        '--provider-forms',
+        '0.25',
       ]),
     ).toEqual({
       seed: 42,
@@ -36,12 +38,19 @@ describe('the feed flags', () => {
       customerId: 'acme',
       subscriptionId: 's9',
       startTime: '2026-03-01T00:00:00.000Z',
+      providerFormsShare: 0.25,
     });
+  });
+
+  it('turns the provider forms on for a local run unless told otherwise', () => {
+    expect(parse([]).providerFormsShare).toBe(0.05);
+    expect(parse(['--provider-forms', '0']).providerFormsShare).toBe(0);
   });
 
   it.each([
     [['--meters', '0'], '--meters must be an integer from 1 to 1000000, got "0"'],
     [['--duplicates', '1.5'], '--duplicates must be a number from 0 to 1, got "1.5"'],
+    [['--provider-forms', '2'], '--provider-forms must be a number from 0 to 1, got "2"'],
     [['--registers', '2,x'], '--registers must be distinct positive integers separated by commas, got "2,x"'],
     [['--customer', 'a/b'], `--customer must be letters, digits, '_', '.', '-', got "a/b"`],
     [['--start-time', 'yesterday'], '--start-time must be ISO 8601 UTC like 2026-01-01T00:00:00.000Z, got "yesterday"'],
