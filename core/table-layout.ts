@@ -21,7 +21,13 @@
  *   `shardId`, `sequenceNumber` (S), `expiresAt` (N, epoch seconds, the TTL attribute).
  * - Conflicts also carry `seriesKey`, `readingTime`, `storedValue`, `storedSource`, `conflictingValue`,
  *   `conflictingSource`.
- * - Index `byReason`: `reason` then `quarantinedAt`, to list quarantined items by reason and time.
+ * - `reasonShard` (S): `<reason>#<n>` ({@link quarantineReasonShard}), `n` one of {@link QUARANTINE_REASON_SUFFIXES}
+ *   fixed suffixes chosen by the item's `pk`.
+ * - Index `byReasonSpread`: `reasonShard` then `quarantinedAt`, to list quarantined items by reason and time; one
+ *   reason's items spread over {@link QUARANTINE_REASON_SUFFIXES} partition keys, read together
+ *   ({@link quarantineReasonShards}).
+ * - Index `byReason` (legacy, {@link LEGACY_BY_REASON_INDEX}): `reason` then `quarantinedAt`. Kept while items written
+ *   before the spread (without `reasonShard`) may remain; removed in a later deploy (docs/ingest.md).
  */
 
 /** A key attribute: its name and DynamoDB scalar type. */
@@ -84,6 +90,31 @@ export function seriesRegistryKeys(customerId: string): string[] {
   ];
 }
 
+/**
+ * How many partition keys one quarantine reason is spread over in the index. A provider format change at 100,000
+ * meters a minute quarantines about 1,700 records a second under one reason, above the roughly 1,000 writes a second
+ * one partition takes; and a throttled GSI throttles the base table's writes, i.e. ingest itself
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations). With 16
+ * keys a reason takes 16 times that rate. Fixed: changing it moves items to other keys.
+ */
+export const QUARANTINE_REASON_SUFFIXES = 16;
+
+/** The spread index's name (partition key `reasonShard`). */
+export const BY_REASON_SPREAD_INDEX = 'byReasonSpread';
+
+/** The legacy index on the bare `reason`, kept until the second deploy of the transition (docs/ingest.md). */
+export const LEGACY_BY_REASON_INDEX = 'byReason';
+
+/** The `reasonShard` of a quarantine item: `<reason>#<n>`, `n` from the item's `pk` (same item, same key). */
+export function quarantineReasonShard(reason: string, pk: string): string {
+  return `${reason}#${spreadHash(pk) % QUARANTINE_REASON_SUFFIXES}`;
+}
+
+/** Every `reasonShard` of a reason, to be queried together: `<reason>#0` .. `<reason>#15`. */
+export function quarantineReasonShards(reason: string): string[] {
+  return Array.from({ length: QUARANTINE_REASON_SUFFIXES }, (_, n) => `${reason}#${n}`);
+}
+
 /** The readings table. Its stream (new images) is the change feed for downstream apps. */
 export const READINGS_TABLE: TableLayout = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -99,7 +130,12 @@ export const QUARANTINE_TABLE: TableLayout = {
   timeToLiveAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     {
-      indexName: 'byReason',
+      indexName: BY_REASON_SPREAD_INDEX,
+      partitionKey: { name: 'reasonShard', type: 'S' },
+      sortKey: { name: 'quarantinedAt', type: 'S' },
+    },
+    {
+      indexName: LEGACY_BY_REASON_INDEX,
       partitionKey: { name: 'reason', type: 'S' },
       sortKey: { name: 'quarantinedAt', type: 'S' },
     },

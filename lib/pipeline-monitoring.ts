@@ -315,7 +315,8 @@ export class PipelineMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       description:
         `At least ${t.quarantineRatePercent}% of the records processed in 15 minutes were quarantined (rejected input ` +
-        'or conflicting values). List them by reason (quarantine table, index byReason): a new payload version needs ' +
+        'or conflicting values). List them by reason (npm run readings -- quarantine list --reason R; index byReasonSpread, ' +
+        'which spreads each reason over 16 keys): a new payload version needs ' +
         'a decoder update and a replay; conflicts need a word with the provider.',
     });
 

@@ -6,7 +6,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { QUARANTINE_TABLE, READINGS_TABLE } from '../core';
+import { LEGACY_BY_REASON_INDEX, QUARANTINE_TABLE, READINGS_TABLE } from '../core';
 import { addLayoutIndexes, layoutTableProps } from './table-from-layout';
 
 /** Actions that let a downstream app read readings (the table and its change feed) and nothing else. */
@@ -40,6 +40,15 @@ export interface ReadingsStoreProps {
    * @default true
    */
   readonly deletionProtection?: boolean;
+  /**
+   * Whether the quarantine table keeps its legacy `byReason` index (partition key the bare reason) next to
+   * `byReasonSpread`. CloudFormation creates or deletes only one GSI per table update
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html,
+   * GlobalSecondaryIndexes), so the spread index is added in one deploy and the legacy one dropped in a later one
+   * (docs/ingest.md, "Items written under the old keys").
+   * @default true
+   */
+  readonly keepLegacyQuarantineIndex?: boolean;
 }
 
 /** The readings and quarantine tables, with a read-only policy for downstream apps. */
@@ -75,7 +84,8 @@ export class ReadingsStore extends Construct {
       ...common,
       ...layoutTableProps(QUARANTINE_TABLE),
     });
-    addLayoutIndexes(this.quarantineTable, QUARANTINE_TABLE);
+    const omitted = (props.keepLegacyQuarantineIndex ?? true) ? [] : [LEGACY_BY_REASON_INDEX];
+    addLayoutIndexes(this.quarantineTable, QUARANTINE_TABLE, omitted);
 
     this.readersPolicy = new iam.ManagedPolicy(this, 'ReadersPolicy', {
       description: 'Read the meter readings table and its change feed (DynamoDB stream); nothing else.',
@@ -92,7 +102,9 @@ export class ReadingsStore extends Construct {
           actions: [...QUARANTINE_READ_ACTIONS],
           resources: [
             quarantineArn,
-            ...QUARANTINE_TABLE.globalSecondaryIndexes.map((i) => `${quarantineArn}/index/${i.indexName}`),
+            ...QUARANTINE_TABLE.globalSecondaryIndexes
+              .filter((i) => !omitted.includes(i.indexName))
+              .map((i) => `${quarantineArn}/index/${i.indexName}`),
           ],
         }),
       ],

@@ -28,9 +28,10 @@ export function layoutTableProps(
   };
 }
 
-/** Adds the layout's global secondary indexes (all attributes projected) to a table. */
-export function addLayoutIndexes(table: dynamodb.Table, layout: TableLayout): void {
+/** Adds the layout's global secondary indexes (all attributes projected) to a table, but those named in `omit`. */
+export function addLayoutIndexes(table: dynamodb.Table, layout: TableLayout, omit: readonly string[] = []): void {
   for (const index of layout.globalSecondaryIndexes) {
+    if (omit.includes(index.indexName)) continue;
     table.addGlobalSecondaryIndex({
       indexName: index.indexName,
       partitionKey: toAttribute(index.partitionKey),

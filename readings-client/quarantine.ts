@@ -1,22 +1,40 @@
 /**
- * The quarantine, read: items by reason and time (through the `byReason` index). Nothing here writes: a quarantined
- * record is replayed by `npm run replay -- quarantine` (tools/replay/), which puts it back into the stream so that it
- * passes the deployed decoder, its metrics and its per-meter order; this library no longer carries the ingest's writer.
+ * The quarantine, read: items by reason and time. Nothing here writes: a quarantined record is replayed by
+ * `npm run replay -- quarantine` (tools/replay/), which puts it back into the stream so that it passes the deployed
+ * decoder, its metrics and its per-meter order; this library carries none of the ingest's writers.
+ *
+ * Listing reads the `byReasonSpread` index, where one reason sits on 16 partition keys (`<reason>#0` .. `#15`, see
+ * `core/table-layout.ts`): 16 Queries in parallel, merged by quarantine time. Items written before the spread carry no
+ * `reasonShard` and are only in the legacy `byReason` index, which is read too while it exists (option
+ * `readLegacyIndex`); an item found there that has a `reasonShard` is skipped, as the spread index lists it already.
  */
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { QUARANTINE_REASONS, QUARANTINE_TABLE, isQuarantineReason, type QuarantineReason } from '../core';
+import {
+  BY_REASON_SPREAD_INDEX,
+  LEGACY_BY_REASON_INDEX,
+  quarantineReasonShards,
+  QUARANTINE_REASONS,
+  QUARANTINE_TABLE,
+  isQuarantineReason,
+  type QuarantineReason,
+} from '../core';
 import { InvalidArgumentError } from './errors';
+import { mergeSorted } from './merge-sorted';
 import { quarantinedItemFromItem, type QuarantinedItem } from './quarantine-item';
 import { sortKeyCondition, toSortKeyRange, type TimeRange } from './time-range';
 
-/** The name of the quarantine table's index by reason and time, from `core/table-layout.ts`. */
-export const BY_REASON_INDEX = byReasonIndex();
+/** The name of the quarantine table's spread index by reason and time, from `core/table-layout.ts`. */
+export const BY_REASON_INDEX = indexOn('reasonShard', BY_REASON_SPREAD_INDEX);
 
-function byReasonIndex(): string {
+/** The legacy index on the bare reason, read for items written before the spread. */
+export const LEGACY_INDEX = indexOn('reason', LEGACY_BY_REASON_INDEX);
+
+function indexOn(partitionKey: string, name: string): string {
   const index = QUARANTINE_TABLE.globalSecondaryIndexes.find(
-    (i) => i.partitionKey.name === 'reason' && i.sortKey.name === 'quarantinedAt',
+    (i) => i.indexName === name && i.partitionKey.name === partitionKey && i.sortKey.name === 'quarantinedAt',
   );
-  if (!index) throw new Error('core/table-layout.ts defines no quarantine index on (reason, quarantinedAt)');
+  if (!index)
+    throw new Error(`core/table-layout.ts defines no quarantine index ${name} on (${partitionKey}, quarantinedAt)`);
   return index.indexName;
 }
 
@@ -28,6 +46,12 @@ export interface QuarantineClientOptions {
   readonly quarantineTableName: string;
   /** Items asked for per Query request. @default 1000 */
   readonly pageSize?: number;
+  /**
+   * Whether listing also reads the legacy `byReason` index, for items written before the spread. Turn off once that
+   * index is removed (docs/ingest.md).
+   * @default true
+   */
+  readonly readLegacyIndex?: boolean;
 }
 
 /** Options of {@link QuarantineClient.list}. */
@@ -41,6 +65,7 @@ export class QuarantineClient {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly pageSize: number;
+  private readonly readLegacyIndex: boolean;
 
   constructor(options: QuarantineClientOptions) {
     if (!options.quarantineTableName) {
@@ -53,31 +78,68 @@ export class QuarantineClient {
     this.client = options.client;
     this.tableName = options.quarantineTableName;
     this.pageSize = pageSize;
+    this.readLegacyIndex = options.readLegacyIndex ?? true;
   }
 
   /** Quarantined items by reason, then by quarantine time; `from` and `to` bound the quarantine time. */
   async *list(options: ListQuarantineOptions = {}): AsyncGenerator<QuarantinedItem, void, undefined> {
     const reasons = options.reason === undefined ? QUARANTINE_REASONS : [checkReason(options.reason)];
-    const range = sortKeyCondition('quarantinedAt', toSortKeyRange(options));
     for (const reason of reasons) {
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: BY_REASON_INDEX,
-            KeyConditionExpression: `#r = :r${range.expression ? ` AND ${range.expression}` : ''}`,
-            ExpressionAttributeNames: { '#r': 'reason', ...range.names },
-            ExpressionAttributeValues: { ':r': { S: reason }, ...range.values },
-            Limit: this.pageSize,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) yield quarantinedItemFromItem(item);
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const sources: AsyncIterator<Record<string, AttributeValue>>[] = quarantineReasonShards(reason).map((shard) =>
+        this.query(BY_REASON_INDEX, 'reasonShard', shard, options),
+      );
+      if (this.readLegacyIndex) sources.push(this.legacyItems(reason, options));
+      for await (const item of mergeSorted(sources, byQuarantineTime)) yield quarantinedItemFromItem(item);
     }
   }
+
+  private async *legacyItems(
+    reason: string,
+    range: TimeRange,
+  ): AsyncGenerator<Record<string, AttributeValue>, void, undefined> {
+    try {
+      for await (const item of this.query(LEGACY_INDEX, 'reason', reason, range)) {
+        // written since the spread: the spread index lists it already
+        if (item.reasonShard === undefined) yield item;
+      }
+    } catch (err) {
+      // the second deploy of the transition removed the legacy index: nothing is left to read there
+      if ((err as Error).name === 'ValidationException' && /specified index/i.test((err as Error).message)) return;
+      throw err;
+    }
+  }
+
+  private async *query(
+    indexName: string,
+    keyName: string,
+    key: string,
+    options: TimeRange,
+  ): AsyncGenerator<Record<string, AttributeValue>, void, undefined> {
+    const range = sortKeyCondition('quarantinedAt', toSortKeyRange(options));
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: `#r = :r${range.expression ? ` AND ${range.expression}` : ''}`,
+          ExpressionAttributeNames: { '#r': keyName, ...range.names },
+          ExpressionAttributeValues: { ':r': { S: key }, ...range.values },
+          Limit: this.pageSize,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      yield* page.Items ?? [];
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+}
+
+/** Quarantine time, then key: the order {@link QuarantineClient.list} hands items out in. */
+function byQuarantineTime(a: Record<string, AttributeValue>, b: Record<string, AttributeValue>): number {
+  const ka = `${a.quarantinedAt?.S ?? ''}\u0000${a.pk?.S ?? ''}\u0000${a.sk?.S ?? ''}`;
+  const kb = `${b.quarantinedAt?.S ?? ''}\u0000${b.pk?.S ?? ''}\u0000${b.sk?.S ?? ''}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 /** Throws {@link InvalidArgumentError} unless `reason` is a quarantine reason. */

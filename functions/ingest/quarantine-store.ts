@@ -8,7 +8,13 @@
  * a few kilobytes. So a quarantine write never fails for the data it carries. The layout is `core/table-layout.ts`.
  */
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isKeptUntilReplayed, MAX_PAYLOAD_BYTES, type QuarantineReason, type ReplayMarker } from '../../core';
+import {
+  isKeptUntilReplayed,
+  MAX_PAYLOAD_BYTES,
+  quarantineReasonShard,
+  type QuarantineReason,
+  type ReplayMarker,
+} from '../../core';
 import { isConditionalCheckFailed } from './dynamodb-errors';
 import type { ReadingSource } from './reading-store';
 
@@ -77,10 +83,13 @@ export function quarantineItem(
     entry.payload.byteLength > MAX_QUARANTINED_PAYLOAD_BYTES
       ? entry.payload.subarray(0, MAX_QUARANTINED_PAYLOAD_BYTES)
       : entry.payload;
+  const pk = quarantineKey(entry.shardId, entry.sequenceNumber);
   const item: Record<string, AttributeValue> = {
-    pk: { S: quarantineKey(entry.shardId, entry.sequenceNumber) },
+    pk: { S: pk },
     sk: { S: entry.reason },
+    // both index keys: `reason` for the legacy `byReason` index while it exists, `reasonShard` for `byReasonSpread`
     reason: { S: entry.reason },
+    reasonShard: { S: quarantineReasonShard(entry.reason, pk) },
     message: { S: cut(entry.message) },
     topic: { S: cut(entry.topic) },
     payload: { B: payload },

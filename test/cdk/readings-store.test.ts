@@ -1,7 +1,10 @@
 /** The readings and quarantine tables in the synthesised template: built from core's layout, protected, retained. */
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { CfnManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { QUARANTINE_TABLE, READINGS_TABLE, type TableLayout } from '../../core';
-import { READINGS_READ_ACTIONS, READINGS_STREAM_READ_ACTIONS } from '../../lib/readings-store';
+import { READINGS_READ_ACTIONS, READINGS_STREAM_READ_ACTIONS, ReadingsStore } from '../../lib/readings-store';
 import { examplePipeline, logicalId } from './support/pipeline';
 
 function keySchema(layout: TableLayout) {
@@ -55,23 +58,49 @@ describe('readings store', () => {
     expect(resources[logicalId(stack.store.quarantineTable)].Properties.StreamSpecification).toBeUndefined();
   });
 
-  it("expires quarantine items through the layout's TTL attribute and indexes them byReason", () => {
+  it("expires quarantine items through the layout's TTL attribute", () => {
     const props = template.toJSON().Resources[logicalId(stack.store.quarantineTable)].Properties;
     expect(props.TimeToLiveSpecification).toEqual({
       AttributeName: QUARANTINE_TABLE.timeToLiveAttribute,
       Enabled: true,
     });
-    const [index] = QUARANTINE_TABLE.globalSecondaryIndexes;
-    expect(props.GlobalSecondaryIndexes).toEqual([
-      {
-        IndexName: index!.indexName,
+  });
+
+  // CloudFormation creates or deletes only one GSI per table update
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html,
+  // GlobalSecondaryIndexes): the spread index comes first with the legacy one kept, the legacy one goes later.
+  it.each([
+    ['keeps the legacy byReason index next to byReasonSpread by default', {}, ['byReasonSpread', 'byReason']],
+    [
+      'keeps the legacy byReason index when asked to',
+      { keepLegacyQuarantineIndex: true },
+      ['byReasonSpread', 'byReason'],
+    ],
+    ['drops the legacy byReason index when told to', { keepLegacyQuarantineIndex: false }, ['byReasonSpread']],
+  ] as const)('%s: quarantine indexes by reason shard and time', (_name, props, expected) => {
+    // GIVEN a readings store with these props WHEN synthesised
+    const app = new App();
+    const own = new Stack(app, 'Store');
+    const store = new ReadingsStore(own, 'ReadingsStore', props);
+    const resources = Template.fromStack(own).toJSON().Resources;
+    // THEN the quarantine table has exactly these indexes, all projecting every attribute
+    const indexes = resources[own.getLogicalId(store.quarantineTable.node.defaultChild as CfnTable)].Properties
+      .GlobalSecondaryIndexes as { IndexName: string }[];
+    expect(indexes).toEqual(
+      expected.map((name) => ({
+        IndexName: name,
         KeySchema: [
-          { AttributeName: index!.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: index!.sortKey.name, KeyType: 'RANGE' },
+          { AttributeName: name === 'byReason' ? 'reason' : 'reasonShard', KeyType: 'HASH' },
+          { AttributeName: 'quarantinedAt', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
-      },
-    ]);
+      })),
+    );
+    // AND the CLI may query exactly these indexes
+    const cli = resources[own.getLogicalId(store.cliPolicy.node.defaultChild as CfnManagedPolicy)].Properties;
+    const quarantineRead = (cli.PolicyDocument.Statement as { Resource: unknown[] }[])[1]!.Resource;
+    const indexArns = JSON.stringify(quarantineRead).match(/\/index\/\w+/g);
+    expect(indexArns?.sort()).toEqual(expected.map((name) => `/index/${name}`).sort());
   });
 
   it('offers downstream apps a managed policy that reads the readings table and its change feed only', () => {

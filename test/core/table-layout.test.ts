@@ -1,5 +1,13 @@
-/** The table layout's spread keys: the series registry over fixed suffixes (core/table-layout.ts). */
-import { SERIES_REGISTRY_SUFFIXES, seriesRegistryKey, seriesRegistryKeys, spreadHash } from '../../core';
+/** The table layout's spread keys: the series registry and the quarantine index over fixed suffixes (core/table-layout.ts). */
+import {
+  QUARANTINE_REASON_SUFFIXES,
+  quarantineReasonShard,
+  quarantineReasonShards,
+  SERIES_REGISTRY_SUFFIXES,
+  seriesRegistryKey,
+  seriesRegistryKeys,
+  spreadHash,
+} from '../../core';
 
 describe('series registry keys', () => {
   it.each([
@@ -39,5 +47,43 @@ describe('series registry keys', () => {
   it('hashes with FNV-1a (a fixed function: changing it would move every series)', () => {
     expect(spreadHash('')).toBe(0x811c9dc5);
     expect(spreadHash('a')).toBe(0xe40c292c);
+  });
+});
+
+describe('quarantine reason shards', () => {
+  it.each([
+    ['unsupported-version', 'shardId-000000000000/49590338271490256608559692538361571095921575989136588898'],
+    ['bad-envelope', 'shardId-000000000003/1'],
+    ['conflict', 'shardId-000000000000/2'],
+    ['missing-field', 'unknown-shard/ü'],
+  ])('keys %s item %s as <reason>#<n> with n below the suffix count, the same every time', (reason, pk) => {
+    const shard = quarantineReasonShard(reason, pk);
+    const match = /^(.+)#(\d+)$/.exec(shard);
+    expect(match?.[1]).toBe(reason);
+    expect(Number(match?.[2])).toBeLessThan(QUARANTINE_REASON_SUFFIXES);
+    expect(quarantineReasonShard(reason, pk)).toBe(shard);
+    expect(quarantineReasonShards(reason)).toContain(shard);
+  });
+
+  it('lists 16 distinct shards of a reason, each with the reason as prefix', () => {
+    expect(QUARANTINE_REASON_SUFFIXES).toBe(16);
+    const shards = quarantineReasonShards('bad-value');
+    expect(shards).toHaveLength(16);
+    expect(new Set(shards).size).toBe(16);
+    for (const s of shards) expect(s.startsWith('bad-value#')).toBe(true);
+  });
+
+  it('spreads 100,000 records of one reason from one Kinesis shard evenly: no key holds more than 1.1 times its share', () => {
+    // GIVEN consecutive sequence numbers of one shard, as a provider format change produces them
+    const counts = new Array<number>(QUARANTINE_REASON_SUFFIXES).fill(0);
+    const base = 49590338271490256608559692538361571095921575989136588898n;
+    for (let i = 0n; i < 100_000n; i++) {
+      const shard = quarantineReasonShard('unsupported-version', `shardId-000000000000/${base + i * 7n}`);
+      counts[Number(shard.slice(shard.lastIndexOf('#') + 1))]! += 1;
+    }
+    // THEN every one of the 16 keys takes close to a sixteenth
+    const share = 100_000 / QUARANTINE_REASON_SUFFIXES;
+    expect(Math.max(...counts)).toBeLessThan(1.1 * share);
+    expect(Math.min(...counts)).toBeGreaterThan(0.9 * share);
   });
 });

@@ -81,7 +81,7 @@ function key(record: KinesisStreamRecord): string {
 }
 
 describe('the tables', () => {
-  it('creates the readings table with its stream and the quarantine table with its index and TTL', async () => {
+  it('creates the readings table with its stream and the quarantine table with its spread and legacy indexes and TTL', async () => {
     // GIVEN the tables made by createTables (beforeEach)
     // WHEN they are described
     const readingsTable = await dynamo.client.send(new DescribeTableCommand({ TableName: config.readingsTableName }));
@@ -95,14 +95,22 @@ describe('the tables', () => {
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
     expect(readingsTable.Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
-    expect(quarantineTable.Table?.GlobalSecondaryIndexes?.[0]).toMatchObject({
-      IndexName: 'byReason',
-      KeySchema: [
-        { AttributeName: 'reason', KeyType: 'HASH' },
-        { AttributeName: 'quarantinedAt', KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    });
+    const indexes = [...(quarantineTable.Table?.GlobalSecondaryIndexes ?? [])].sort((a, b) =>
+      (a.IndexName ?? '').localeCompare(b.IndexName ?? ''),
+    );
+    expect(indexes).toMatchObject(
+      [
+        ['byReason', 'reason'],
+        ['byReasonSpread', 'reasonShard'],
+      ].map(([name, hash]) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: hash, KeyType: 'HASH' },
+          { AttributeName: 'quarantinedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    );
     expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
   });
 
@@ -543,16 +551,17 @@ describe('quarantine', () => {
     expect(item?.expiresAt).toEqual({ N: String(NOW.getTime() / 1000 + 7 * 86_400) });
   });
 
-  it('lists quarantined items by reason through the byReason index', async () => {
+  it.each([['byReason'], ['byReasonSpread']])('puts every quarantined item in the %s index', async (indexName) => {
     // GIVEN two rejections of different reasons
     await handler()(eventOf([stream.raw(Buffer.from('nope')), stream.record({ topic: TOPIC, payload: '[]' })]));
-    // WHEN the index is queried for one reason
+    // WHEN the index is scanned
     const items = await scanAll(dynamo.client, config.quarantineTableName, {
-      IndexName: 'byReason',
+      IndexName: indexName,
       ConsistentRead: false,
     });
-    // THEN both are in the index under their reason
+    // THEN both are in it, each under its reason (and its reason's shard)
     expect(items.map((i) => i.reason?.S).sort()).toEqual(['bad-envelope', 'not-object']);
+    for (const i of items) expect(i.reasonShard?.S).toMatch(new RegExp(`^${i.reason?.S}#([0-9]|1[0-5])$`));
   });
 });
 

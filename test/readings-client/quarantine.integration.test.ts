@@ -2,11 +2,14 @@
  * Quarantine list against DynamoDB Local, on items written by the real ingest handler (the replay of quarantined
  * records is `npm run replay -- quarantine`: test/tools/replay/).
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { putQuarantine, quarantineItem } from '../../functions/ingest/quarantine-store';
 import { InvalidArgumentError, QuarantineClient, ReadingsClient } from '../../readings-client';
 import { main } from '../../tools/readings-cli';
 import {
   at,
   freshPipeline,
+  RETENTION_DAYS,
   scanAll,
   startLocalDynamo,
   v1,
@@ -166,5 +169,77 @@ describe('QuarantineClient.list', () => {
       /conflict\s+meters\/outbound\/cust-q\/sub-1\/m2\s+cust-q\/m2\/2 @ \S+: stored 1.5 \(\S+\), conflicting 1.6/,
     );
     expect(stdout).toContain('3 items: ');
+  });
+});
+
+describe('QuarantineClient.list over the spread index', () => {
+  it('lists every item of one reason across its 16 shards and the legacy index, in quarantine-time order', async () => {
+    // GIVEN 40 items of one reason written by the real quarantine store at shuffled times (so on many shards)
+    const { quarantine: table } = await freshPipeline(dynamo.client);
+    const minutes = Array.from({ length: 40 }, (_, i) => (i * 17) % 40);
+    for (const [i, minute] of minutes.entries()) {
+      await putQuarantine(
+        dynamo.client,
+        table,
+        {
+          reason: 'unsupported-version',
+          message: 'version 3',
+          topic: 't',
+          payload: Buffer.from('{}'),
+          receivedAt: at(minute),
+          shardId: 'shardId-000000000000',
+          sequenceNumber: String(1000 + i),
+        },
+        { now: new Date(at(minute)), retentionDays: RETENTION_DAYS },
+      );
+    }
+    // AND one of another reason, and one written before the spread: in the legacy index only
+    await putQuarantine(
+      dynamo.client,
+      table,
+      {
+        reason: 'bad-value',
+        message: 'other',
+        topic: 't',
+        payload: Buffer.from('{}'),
+        receivedAt: at(5),
+        shardId: 'shardId-000000000000',
+        sequenceNumber: '999',
+      },
+      { now: new Date(at(5)), retentionDays: RETENTION_DAYS },
+    );
+    const legacy = quarantineItem(
+      {
+        reason: 'unsupported-version',
+        message: 'written before the spread',
+        topic: 't',
+        payload: Buffer.from('{}'),
+        receivedAt: at(20),
+        shardId: 'shardId-000000000000',
+        sequenceNumber: '1',
+      },
+      { now: new Date('2026-01-01T00:20:30.000Z'), retentionDays: RETENTION_DAYS },
+    );
+    delete legacy.reasonShard;
+    await dynamo.client.send(new PutItemCommand({ TableName: table, Item: legacy }));
+    const stored = await scanAll(dynamo.client, table);
+    expect(new Set(stored.map((i) => i.reasonShard?.S).filter(Boolean)).size).toBeGreaterThan(8);
+    // WHEN the reason is listed, two items a page
+    const client = new QuarantineClient({ client: dynamo.client, quarantineTableName: table, pageSize: 2 });
+    const listed = await all(client.list({ reason: 'unsupported-version' }));
+    // THEN every item of the reason is there once, the legacy one included, in quarantine-time order
+    expect(listed.map((i) => i.pk).sort()).toEqual(
+      ['shardId-000000000000/1', ...minutes.map((_, i) => `shardId-000000000000/${1000 + i}`)].sort(),
+    );
+    const times = listed.map((i) => i.quarantinedAt);
+    expect(times).toEqual([...times].sort());
+    expect(listed.find((i) => i.pk === 'shardId-000000000000/1')?.message).toBe('written before the spread');
+    // AND without the legacy index only the spread items are listed
+    const spreadOnly = new QuarantineClient({
+      client: dynamo.client,
+      quarantineTableName: table,
+      readLegacyIndex: false,
+    });
+    expect(await all(spreadOnly.list({ reason: 'unsupported-version' }))).toHaveLength(40);
   });
 });
