@@ -40,8 +40,8 @@ export interface ReplayWorld {
   readonly stateDir: string;
   /** Archives records with the real archiver. */
   archive(records: readonly KinesisStreamRecord[]): Promise<void>;
-  /** Runs the real ingest handler on records. */
-  ingest(records: readonly KinesisStreamRecord[]): Promise<void>;
+  /** Runs the real ingest handler on records; `coldStart` uses a new handler (a new Lambda container, empty caches). */
+  ingest(records: readonly KinesisStreamRecord[], options?: { readonly coldStart?: boolean }): Promise<void>;
   /** Every record in the stream now, in shard order. */
   stream(): Promise<InStream[]>;
   /** The stream's records after the first `skip`, as the mapping would hand them to the ingest. */
@@ -67,12 +67,9 @@ export async function startReplayWorld(): Promise<ReplayWorld> {
     logger: new Logger({ serviceName: 'archive', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'test', serviceName: 'archive' }),
   });
-  const ingest = createHandler({
-    client: dynamo.client,
-    config: tables,
-    logger: silentLogger(),
-    metrics: silentMetrics(),
-  });
+  const newHandler = () =>
+    createHandler({ client: dynamo.client, config: tables, logger: silentLogger(), metrics: silentMetrics() });
+  const warm = newHandler();
 
   const stream = async (): Promise<InStream[]> => {
     const out: InStream[] = [];
@@ -114,8 +111,8 @@ export async function startReplayWorld(): Promise<ReplayWorld> {
     tables,
     stateDir,
     archive: async (records) => void (await archiver({ Records: [...records] })),
-    ingest: async (records) => {
-      const result = await ingest({ Records: [...records] });
+    ingest: async (records, options = {}) => {
+      const result = await (options.coldStart ? newHandler() : warm)({ Records: [...records] });
       if (result.batchItemFailures.length > 0)
         throw new Error(`ingest failed ${result.batchItemFailures.length} records`);
     },
