@@ -156,6 +156,8 @@ export interface AuditInput {
   readonly ingest?: IngestCounts;
   /** True when redeliveries are expected (a bridge or broker was restarted). @default false */
   readonly allowRedeliveries?: boolean;
+  /** What the raw archive holds (records counted in its objects). @default - not checked */
+  readonly archive?: { readonly records: number };
 }
 
 /** One check of the audit. */
@@ -168,6 +170,8 @@ export interface AuditCheck {
 /** The audit's result: the summary's numbers and its checks. */
 export interface AuditResult {
   readonly published: number;
+  /** Records in the raw archive, when it was counted. */
+  readonly archived?: number;
   readonly unique: number;
   readonly duplicatesPublished: number;
   /** Of the duplicates published, the re-sends with a new system time or the other schema version. */
@@ -309,8 +313,23 @@ export function audit(input: AuditInput): AuditResult {
       `bridge received ${b.received}, wrote ${b.written} to Kinesis; ${books.published} published`,
     );
   }
+  if (input.archive) {
+    // the archive is the stream's second consumer: it holds every record the ingest saw, so every message published
+    const a = input.archive.records;
+    const streamRecords = input.poller?.recordsProcessed;
+    const ok =
+      (streamRecords === undefined || a === streamRecords) &&
+      (input.allowRedeliveries ? a >= books.published : a === books.published);
+    check(
+      'archived == published',
+      ok,
+      `the raw archive holds ${a} records; ${books.published} published` +
+        (streamRecords === undefined ? '' : `, ${streamRecords} processed by the ingest`),
+    );
+  }
   return {
     published: books.published,
+    ...(input.archive ? { archived: input.archive.records } : {}),
     unique: books.unique,
     duplicatesPublished: books.duplicatesPublished,
     resendsPublished: books.resendsPublished,

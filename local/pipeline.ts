@@ -11,7 +11,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { localDynamoDbClient, localKinesisClient, LOCAL_REGION } from './aws-clients';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createArchiveHandler } from '../functions/archive';
+import { DEFAULT_ARCHIVE_PREFIX } from '../core';
+import { localDynamoDbClient, localKinesisClient, localS3Client, LOCAL_REGION } from './aws-clients';
 import { startBridgeProcess, type BridgeProcess } from './bridge-process';
 import { createLocalIngest, type LocalIngest } from './local-ingest';
 import { createTable, createTables } from './services/create-tables';
@@ -19,6 +24,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './services/dynamodb-loca
 import { startEmbeddedBroker, type EmbeddedBroker } from './services/embedded-broker';
 import { freePort } from './services/free-port';
 import { startKinesisLocal, type KinesisLocal } from './services/kinesis-local';
+import { startS3Local, type S3Local } from './services/s3-local';
 import { startStreamPoller, type PollerEvent, type StreamPoller, type StreamPollerOptions } from './stream-poller';
 
 /** How to start the pipeline. */
@@ -33,6 +39,8 @@ export interface LocalPipelineOptions {
   readonly kinesisPort?: number;
   /** @default - a free port */
   readonly dynamodbPort?: number;
+  /** The local S3 (s3rver) holding the raw archive. @default - a free port */
+  readonly s3Port?: number;
   /** The bridge's health port. @default - a free port */
   readonly healthPort?: number;
   /** @default 2 */
@@ -67,6 +75,7 @@ export interface LocalPipeline {
     readonly broker?: number;
     readonly kinesis: number;
     readonly dynamodb: number;
+    readonly s3: number;
     readonly health: number;
   };
   readonly streamName: string;
@@ -77,6 +86,14 @@ export interface LocalPipeline {
   readonly dynamoDbClient: DynamoDBClient;
   readonly ingest: LocalIngest;
   readonly poller: StreamPoller;
+  /** The raw archive: the real archiver, the stream's second consumer, writing to s3rver. */
+  readonly archive: {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly prefix: string;
+    readonly client: S3Client;
+    readonly poller: StreamPoller;
+  };
   readonly logFiles: { readonly bridge: string; readonly ingest: string; readonly onFailure: string };
   /** The bridge process now running, if any. */
   bridge(): BridgeProcess | undefined;
@@ -93,6 +110,14 @@ export interface LocalPipeline {
   stopDynamoDb(): Promise<void>;
   /** Stops every service at once (after a second Ctrl-C): SIGKILL to the bridge, no drain. */
   kill(): Promise<void>;
+}
+
+/** Powertools Metrics that print nothing: stdout is the summary's (`npm start -- --json`). */
+class QuietMetrics extends Metrics {
+  override publishStoredMetrics(): this {
+    this.clearMetrics();
+    return this;
+  }
 }
 
 /** Starts the pipeline; on failure, stops what started and rethrows. */
@@ -118,7 +143,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     }
   };
   try {
-    const [dynamo, kinesis, broker] = await Promise.all([
+    const archiveBucket = 'meter-readings-archive-local';
+    const [dynamo, kinesis, broker, s3] = await Promise.all([
       startDynamoDbLocal(options.dynamodbPort ? { port: options.dynamodbPort } : {}).then((d: DynamoDbLocal) => {
         stopDynamoDb = () => d.stop();
         cleanups.push(stopDynamoDb);
@@ -134,6 +160,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             cleanups.push(() => b.stop());
             return b;
           }),
+      startS3Local({ buckets: [archiveBucket], ...(options.s3Port ? { port: options.s3Port } : {}) }).then(
+        (x: S3Local) => {
+          cleanups.push(() => x.stop());
+          return x;
+        },
+      ),
     ]);
     const brokerUrl = options.brokerUrl ?? broker!.url;
     log(`kinesis (kinesalite) on ${kinesis.endpoint}, DynamoDB Local on ${dynamo.endpoint}, broker ${brokerUrl}`);
@@ -164,6 +196,23 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       ...options.poller,
     });
     cleanups.push(() => poller.stop({ timeoutMillis: 5000 }));
+    const s3Client = localS3Client(s3.endpoint);
+    cleanups.push(async () => s3Client.destroy());
+    const archiver = createArchiveHandler({
+      client: s3Client,
+      config: { bucketName: archiveBucket, prefix: DEFAULT_ARCHIVE_PREFIX },
+      logger: new Logger({ serviceName: 'archive', logLevel: 'SILENT' }),
+      metrics: new QuietMetrics({ namespace: 'local', serviceName: 'archive' }),
+    });
+    const archivePoller = await startStreamPoller({
+      client: kinesisClient,
+      streamName,
+      handler: async (event) => void (await archiver(event)),
+      onEvent,
+      ...options.poller,
+    });
+    cleanups.push(() => archivePoller.stop({ timeoutMillis: 5000 }));
+    log(`raw archive: s3rver on ${s3.endpoint}, bucket ${archiveBucket}`);
     const healthPort = options.healthPort ?? (await freePort());
     let bridge: BridgeProcess | undefined;
     const stopBridge = async (timeoutMillis = 30_000) => {
@@ -204,6 +253,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         ...(broker ? { broker: broker.port } : {}),
         kinesis: kinesis.port,
         dynamodb: dynamo.port,
+        s3: s3.port,
         health: healthPort,
       },
       streamName,
@@ -214,6 +264,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       dynamoDbClient,
       ingest,
       poller,
+      archive: {
+        endpoint: s3.endpoint,
+        bucket: archiveBucket,
+        prefix: DEFAULT_ARCHIVE_PREFIX,
+        client: s3Client,
+        poller: archivePoller,
+      },
       logFiles,
       bridge: () => bridge,
       startBridge,
@@ -221,7 +278,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       stop: (stopOptions = {}) =>
         (stopping ??= (async () => {
           await stopBridge();
-          await poller.stop({ drain: true, timeoutMillis: stopOptions.drainTimeoutMillis ?? 30_000 });
+          await Promise.all([
+            poller.stop({ drain: true, timeoutMillis: stopOptions.drainTimeoutMillis ?? 30_000 }),
+            archivePoller.stop({ drain: true, timeoutMillis: stopOptions.drainTimeoutMillis ?? 30_000 }),
+          ]);
           await runCleanups(stopOptions.keepDynamoDb && stopDynamoDb ? [stopDynamoDb] : []);
         })()),
       stopDynamoDb: async () => {
@@ -229,7 +289,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       },
       kill: async () => {
         bridge?.process.kill('SIGKILL');
-        await poller.stop({ timeoutMillis: 1000 });
+        await Promise.all([poller.stop({ timeoutMillis: 1000 }), archivePoller.stop({ timeoutMillis: 1000 })]);
         await runCleanups();
         await stopDynamoDb?.();
       },

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { audit, readTables, type AuditResult } from './audit';
+import { readArchive } from '../tools/replay/archive-reader';
 import type { BridgeStatusView } from './bridge-process';
 import { FEED_FLAGS, FEED_FLAGS_HELP, feedFromFlags, numberFlag, parseFlags, portFlag, UsageError } from './cli/flags';
 import { startLocalPipeline, type LocalPipeline } from './pipeline';
@@ -252,6 +253,8 @@ export interface RunSummary extends AuditResult {
     readonly failures: number;
   };
   readonly ports: LocalPipeline['ports'] & { readonly broker?: number };
+  /** Where the raw archive is (s3rver). */
+  readonly archive?: { readonly endpoint: string; readonly bucket: string; readonly prefix: string };
   readonly logs: LocalPipeline['logFiles'];
 }
 
@@ -465,11 +468,17 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
   while (refreshing) await sleep(20);
   if (tty) block.draw(renderBlock(snapshot()));
   await p.stopBridge();
-  await p.poller.stop({ drain: true, timeoutMillis: 15_000 });
+  await Promise.all([
+    p.poller.stop({ drain: true, timeoutMillis: 15_000 }),
+    p.archive.poller.stop({ drain: true, timeoutMillis: 15_000 }),
+  ]);
 
   let result: AuditResult;
   try {
     const tables = await readTables(p.dynamoDbClient, p.tables);
+    let archived = 0;
+    for await (const _ of readArchive({ client: p.archive.client, bucket: p.archive.bucket, prefix: p.archive.prefix }))
+      archived += 1;
     const pollerStats = p.poller.stats();
     const o = p.ingest.outcomes();
     result = audit({
@@ -482,6 +491,7 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
       },
       ...(bridgeStatus && books ? { bridge: { received: bridgeStatus.received, written: bridgeStatus.written } } : {}),
       ingest: { stored: o.stored, duplicates: o.duplicates, conflicts: o.conflicts, quarantined: o.quarantined },
+      archive: { records: archived },
     });
   } finally {
     await p.stop({ drainTimeoutMillis: 1000, keepDynamoDb: settings.keep && !ctx.state().interrupted });
@@ -516,6 +526,7 @@ async function drive(settings: RunSettings, p: LocalPipeline, ctx: DriveContext)
       failures: o.failures,
     },
     ports,
+    archive: { endpoint: p.archive.endpoint, bucket: p.archive.bucket, prefix: p.archive.prefix },
     logs: p.logFiles,
   };
   if (settings.json) out(`${JSON.stringify(summary)}\n`);
@@ -548,6 +559,7 @@ export function renderSummary(s: RunSummary, simulated: boolean): string {
       : "  published            (no simulator: the broker's own feed)",
     `  bridge               received ${s.bridge?.received ?? '-'}, wrote ${s.bridge?.written ?? '-'} records, acknowledged ${s.bridge?.acked ?? '-'}`,
     `  readings stored      ${s.stored} (in the table)`,
+    `  raw archive          ${s.archived ?? '-'} records (s3rver, bucket ${s.archive?.bucket ?? '-'})`,
     `  duplicates skipped   ${s.duplicates}; conflicts ${s.conflicts}; redeliveries ${s.redeliveries}`,
     `  quarantined          ${s.quarantined.total} (in the table): ${reasons(s.quarantined.byReason)}`,
     ...(simulated ? [`  malformed published  ${reasons(s.malformed.byReason)}`] : []),

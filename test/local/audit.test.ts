@@ -105,6 +105,18 @@ describe('the audit of the books', () => {
     const { input } = correctRun();
     expect(audit({ ...input, poller: { ...input.poller!, onFailure: 1, recordsSkipped: 3 } }).balanced).toBe(false);
   });
+  it.each([
+    { archived: 0, allowRedeliveries: false, ok: true, why: 'every record archived' },
+    { archived: -1, allowRedeliveries: false, ok: false, why: 'one record missing from the archive' },
+    { archived: 1, allowRedeliveries: false, ok: false, why: 'a record archived that no one published' },
+    { archived: 1, allowRedeliveries: true, ok: false, why: 'more archived than the ingest processed' },
+  ])('checks archived == published: $why', ({ archived, allowRedeliveries, ok }) => {
+    const { input } = correctRun();
+    const records = input.poller!.recordsProcessed + archived;
+    const result = audit({ ...input, archive: { records }, allowRedeliveries });
+    expect(result.checks.find((c) => c.name === 'archived == published')).toMatchObject({ ok });
+    expect(result.archived).toBe(records);
+  });
 });
 
 /**
