@@ -29,8 +29,22 @@ export interface FeedConfig {
 /** Kinesis capacity modes the app supports. */
 export type StreamModeName = 'ON_DEMAND' | 'PROVISIONED';
 
+/** How the readings table is billed. */
+export type ReadingsCapacityConfig =
+  | { readonly mode: 'ON_DEMAND' }
+  | {
+      readonly mode: 'PROVISIONED';
+      readonly minWriteUnits: number;
+      readonly maxWriteUnits: number;
+      readonly minReadUnits: number;
+      readonly maxReadUnits: number;
+      readonly targetUtilizationPercent: number;
+    };
+
 /** The validated configuration of the whole app. */
 export interface AppConfig {
+  /** The readings table's capacity: on demand (the default) or provisioned with auto scaling. */
+  readonly readingsCapacity: ReadingsCapacityConfig;
   readonly feeds: readonly FeedConfig[];
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
@@ -67,7 +81,17 @@ export const APP_CONFIG_DEFAULTS = {
   failedRecordsRetentionDays: 400,
   noDataAlarmMinutes: 30,
   freshnessTargetSeconds: 60,
+  readingsCapacity: { mode: 'ON_DEMAND' },
 } as const satisfies Partial<AppConfig>;
+
+/** Defaults of the provisioned readings table's context values (`readingsCapacityMode` "PROVISIONED"). */
+export const READINGS_CAPACITY_DEFAULTS = {
+  readingsMinWriteUnits: 5,
+  readingsMinReadUnits: 5,
+  readingsMaxReadUnits: 100,
+  // DynamoDB's own default for target tracking; a steady feed leaves the 30% headroom for the top of each interval.
+  readingsTargetUtilizationPercent: 70,
+} as const;
 
 /** Limits of the numeric context values (inclusive), from the platform's own limits where it has them. */
 export const APP_CONFIG_LIMITS = {
@@ -89,6 +113,12 @@ export const APP_CONFIG_LIMITS = {
   // At least one IteratorAge datapoint (1 minute); at most 1 hour, so the critical lag (5 times it) stays far inside
   // the shortest stream retention (24 hours).
   freshnessTargetSeconds: { min: 10, max: 3600 },
+  // Provisioned capacity units (DynamoDB allows up to 40,000 per table by default, a raisable quota), and the target
+  // utilisation App Auto Scaling accepts for DynamoDB: 20 to 90 percent
+  // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/AutoScaling.html).
+  readingsWriteUnits: { min: 1, max: 40000 },
+  readingsReadUnits: { min: 1, max: 40000 },
+  readingsTargetUtilizationPercent: { min: 20, max: 90 },
 } as const;
 
 /** The context keys this app reads. */
@@ -107,6 +137,12 @@ export const CONTEXT_KEYS = [
   'failedRecordsRetentionDays',
   'noDataAlarmMinutes',
   'freshnessTargetSeconds',
+  'readingsCapacityMode',
+  'readingsMinWriteUnits',
+  'readingsMaxWriteUnits',
+  'readingsMinReadUnits',
+  'readingsMaxReadUnits',
+  'readingsTargetUtilizationPercent',
   'vpcId',
 ] as const;
 
@@ -481,6 +517,7 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
     limits.freshnessTargetSeconds,
     defaults.freshnessTargetSeconds,
   );
+  const readingsCapacity = parseReadingsCapacity(problems, read);
   const vpcId = readOptionalString(problems, 'vpcId', read('vpcId'));
   if (vpcId !== undefined && !VPC_ID.test(vpcId)) {
     problems.add('vpcId', vpcId, 'allowed: a VPC id such as "vpc-0123456789abcdef0"');
@@ -489,6 +526,7 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
   if (problems.lines.length > 0) throw new AppConfigError(problems.lines);
   return {
     feeds,
+    readingsCapacity,
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
     quarantineRetentionDays,
@@ -504,4 +542,71 @@ export function parseAppConfig(read: (key: ContextKey) => unknown): AppConfig {
     freshnessTargetSeconds,
     ...(vpcId === undefined ? {} : { vpcId }),
   };
+}
+
+const CAPACITY_KEYS = [
+  'readingsMinWriteUnits',
+  'readingsMaxWriteUnits',
+  'readingsMinReadUnits',
+  'readingsMaxReadUnits',
+  'readingsTargetUtilizationPercent',
+] as const;
+
+/** The readings table's capacity mode and, when provisioned, its auto scaling bounds. */
+function parseReadingsCapacity(problems: Problems, read: (key: ContextKey) => unknown): ReadingsCapacityConfig {
+  const defaults = READINGS_CAPACITY_DEFAULTS;
+  const limits = APP_CONFIG_LIMITS;
+  const rawMode = read('readingsCapacityMode');
+  let mode: ReadingsCapacityConfig['mode'] = 'ON_DEMAND';
+  if (rawMode !== undefined && rawMode !== null && rawMode !== '') {
+    if (rawMode === 'ON_DEMAND' || rawMode === 'PROVISIONED') mode = rawMode;
+    else problems.add('readingsCapacityMode', rawMode, 'allowed: "ON_DEMAND" or "PROVISIONED"');
+  }
+  if (mode === 'ON_DEMAND') {
+    for (const key of CAPACITY_KEYS) {
+      const raw = read(key);
+      if (raw !== undefined && raw !== null && raw !== '') {
+        problems.add(key, raw, 'allowed only with readingsCapacityMode "PROVISIONED" (on demand scales alone)');
+      }
+    }
+    return { mode: 'ON_DEMAND' };
+  }
+  const units = (key: (typeof CAPACITY_KEYS)[number], limit: { min: number; max: number }, fallback?: number) =>
+    fallback === undefined
+      ? readInteger(problems, key, read(key), limit, undefined)
+      : readInteger(problems, key, read(key), limit, fallback);
+  const minWriteUnits = units('readingsMinWriteUnits', limits.readingsWriteUnits, defaults.readingsMinWriteUnits)!;
+  const maxWriteUnits = units('readingsMaxWriteUnits', limits.readingsWriteUnits);
+  const minReadUnits = units('readingsMinReadUnits', limits.readingsReadUnits, defaults.readingsMinReadUnits)!;
+  const maxReadUnits = units('readingsMaxReadUnits', limits.readingsReadUnits, defaults.readingsMaxReadUnits)!;
+  const targetUtilizationPercent = units(
+    'readingsTargetUtilizationPercent',
+    limits.readingsTargetUtilizationPercent,
+    defaults.readingsTargetUtilizationPercent,
+  )!;
+  if (maxWriteUnits === undefined) {
+    const raw = read('readingsMaxWriteUnits');
+    if (raw === undefined || raw === null || raw === '') {
+      problems.add(
+        'readingsMaxWriteUnits',
+        raw,
+        'required with readingsCapacityMode "PROVISIONED": the most write units auto scaling may set (a whole number from 1 to 40000; size it from docs/cost.md)',
+      );
+    }
+    return {
+      mode: 'PROVISIONED',
+      minWriteUnits,
+      maxWriteUnits: minWriteUnits,
+      minReadUnits,
+      maxReadUnits,
+      targetUtilizationPercent,
+    };
+  }
+  if (minWriteUnits > maxWriteUnits) {
+    problems.add('readingsMinWriteUnits', minWriteUnits, `allowed: at most readingsMaxWriteUnits (${maxWriteUnits})`);
+  }
+  if (minReadUnits > maxReadUnits) {
+    problems.add('readingsMinReadUnits', minReadUnits, `allowed: at most readingsMaxReadUnits (${maxReadUnits})`);
+  }
+  return { mode: 'PROVISIONED', minWriteUnits, maxWriteUnits, minReadUnits, maxReadUnits, targetUtilizationPercent };
 }

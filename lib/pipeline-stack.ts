@@ -56,7 +56,7 @@ export class PipelineStack extends Stack {
     const { config } = props;
     if (config.feeds.length === 0) throw new Error('config.feeds must hold at least one feed, got none');
 
-    this.store = new ReadingsStore(this, 'ReadingsStore');
+    this.store = new ReadingsStore(this, 'ReadingsStore', { readingsCapacity: config.readingsCapacity });
     this.readingStream = new ReadingStream(this, 'ReadingStream', {
       streamMode: config.streamMode === 'PROVISIONED' ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
       ...(config.shardCount === undefined ? {} : { shardCount: config.shardCount }),

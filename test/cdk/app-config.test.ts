@@ -56,6 +56,18 @@ describe('app config', () => {
     });
   });
 
+  it('reads a provisioned readings table with auto scaling bounds, defaults filled in', () => {
+    const config = parse({ ...EXAMPLE_CONTEXT, readingsCapacityMode: 'PROVISIONED', readingsMaxWriteUnits: '2500' });
+    expect(config.readingsCapacity).toEqual({
+      mode: 'PROVISIONED',
+      minWriteUnits: 5,
+      maxWriteUnits: 2500,
+      minReadUnits: 5,
+      maxReadUnits: 100,
+      targetUtilizationPercent: 70,
+    });
+  });
+
   it('takes the broker port from the URL, 8883 when it names none, and the protocol version', () => {
     const config = parse({
       feeds: [
@@ -184,6 +196,31 @@ describe('app config', () => {
       'shards on an on-demand stream',
       { shardCount: 2 },
       'shardCount: got 2; allowed only with streamMode "PROVISIONED"',
+    ],
+    [
+      'an unknown readings capacity mode',
+      { readingsCapacityMode: 'CHEAP' },
+      'readingsCapacityMode: got "CHEAP"; allowed: "ON_DEMAND" or "PROVISIONED"',
+    ],
+    [
+      'a provisioned readings table without a write ceiling',
+      { readingsCapacityMode: 'PROVISIONED' },
+      'readingsMaxWriteUnits: got nothing; required with readingsCapacityMode "PROVISIONED"',
+    ],
+    [
+      'write units on an on-demand readings table',
+      { readingsMaxWriteUnits: 100 },
+      'readingsMaxWriteUnits: got 100; allowed only with readingsCapacityMode "PROVISIONED"',
+    ],
+    [
+      'a target utilisation auto scaling does not accept',
+      { readingsCapacityMode: 'PROVISIONED', readingsMaxWriteUnits: 100, readingsTargetUtilizationPercent: 95 },
+      'readingsTargetUtilizationPercent: got 95; allowed: a whole number from 20 to 90',
+    ],
+    [
+      'a write floor above the ceiling',
+      { readingsCapacityMode: 'PROVISIONED', readingsMaxWriteUnits: 10, readingsMinWriteUnits: 50 },
+      'readingsMinWriteUnits: got 50; allowed: at most readingsMaxWriteUnits (10)',
     ],
     [
       'a retention of 0 days',

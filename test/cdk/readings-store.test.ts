@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { QUARANTINE_TABLE, READINGS_TABLE, type TableLayout } from '../../core';
+import type { ReadingsCapacityConfig } from '../../lib/app-config';
 import { READINGS_READ_ACTIONS, READINGS_STREAM_READ_ACTIONS, ReadingsStore } from '../../lib/readings-store';
 import { examplePipeline, logicalId } from './support/pipeline';
 
@@ -131,5 +132,54 @@ describe('readings store', () => {
     'ReadingsCliPolicyArn',
   ])('outputs %s', (name) => {
     template.hasOutput(name, { Value: Match.anyValue() });
+  });
+});
+
+describe('readings store with provisioned capacity', () => {
+  function synth(readingsCapacity?: ReadingsCapacityConfig) {
+    const stack = new Stack(new App(), 'Capacity');
+    const store = new ReadingsStore(stack, 'Store', readingsCapacity ? { readingsCapacity } : {});
+    return { store, template: Template.fromStack(stack) };
+  }
+
+  it('bills the readings table by capacity units, auto scaled on utilisation, and leaves the quarantine on demand', () => {
+    const { store, template } = synth({
+      mode: 'PROVISIONED',
+      minWriteUnits: 10,
+      maxWriteUnits: 2500,
+      minReadUnits: 5,
+      maxReadUnits: 100,
+      targetUtilizationPercent: 70,
+    });
+    const resources = template.toJSON().Resources;
+    expect(resources[logicalId(store.readingsTable)].Properties).toMatchObject({
+      ProvisionedThroughput: { WriteCapacityUnits: 10, ReadCapacityUnits: 5 },
+    });
+    expect(resources[logicalId(store.readingsTable)].Properties.BillingMode).toBeUndefined();
+    expect(resources[logicalId(store.quarantineTable)].Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScalableDimension: 'dynamodb:table:WriteCapacityUnits',
+      MinCapacity: 10,
+      MaxCapacity: 2500,
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScalableDimension: 'dynamodb:table:ReadCapacityUnits',
+      MinCapacity: 5,
+      MaxCapacity: 100,
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::ApplicationAutoScaling::ScalingPolicy',
+      {
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 70 }),
+      },
+      2,
+    );
+  });
+
+  it('stays on demand with no scaling by default', () => {
+    const { template } = synth();
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    template.allResourcesProperties('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST' });
   });
 });
