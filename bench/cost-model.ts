@@ -37,6 +37,12 @@ export interface Deployment {
   readonly duplicateShare: number;
   /** Custom CloudWatch metrics the stack emits (bridge and ingest). */
   readonly customMetrics: number;
+  /** The readings table provisioned (`readingsCapacityMode` PROVISIONED): target utilisation and capacity floors. */
+  readonly provisionedReadings: {
+    readonly targetUtilization: number;
+    readonly minWriteUnits: number;
+    readonly minReadUnits: number;
+  };
 }
 
 /** A fleet: so many meters, each sending one reading every `cadenceSeconds`. */
@@ -55,6 +61,10 @@ export interface MonthlyCost {
   readonly kinesisProvisioned: number;
   readonly lambda: number;
   readonly dynamoWrites: number;
+  /** The same writes on a provisioned table auto scaled to the target utilisation (write and read floors included). */
+  readonly dynamoWritesProvisioned: number;
+  /** Write capacity units the provisioned table runs at on average. */
+  readonly dynamoWriteUnitsProvisioned: number;
   /** Storage for one month of readings, per month it is kept. */
   readonly dynamoStorageAddedPerMonth: number;
   readonly fargate: number;
@@ -126,6 +136,14 @@ export function dynamoPerMillion(
   };
 }
 
+/**
+ * DynamoDB provisioned dollars per million write units at a utilisation: one write capacity unit serves 3,600 writes an
+ * hour at 100 %, so a million writes take 1e6 / (3600 × utilisation) unit-hours.
+ */
+export function dynamoProvisionedPerMillionWrites(utilization: number, p: Prices): number {
+  return (1e6 / (3600 * utilization)) * p.dynamoWriteCapacityUnitHour;
+}
+
 /** Fargate dollars per month. */
 export function fargateMonthly(d: Deployment, p: Prices): number {
   return (
@@ -158,6 +176,14 @@ export function monthlyCost(s: Scenario, u: UnitCosts, d: Deployment, p: Prices)
   const lambda = millions * lambdaPerMillion(lambdaBatch, u, d, p);
   const ddb = dynamoPerMillion(u, p);
   const dynamoWrites = (readingsPerMonth / 1e6) * ddb.newReadings + (duplicates / 1e6) * ddb.duplicates;
+  const writeUnitsPerSecond =
+    (readingsPerSecond * u.writeUnitsPerNewReading + (duplicates / SECONDS_PER_MONTH) * u.writeUnitsPerDuplicate) /
+    d.provisionedReadings.targetUtilization;
+  const dynamoWriteUnitsProvisioned = Math.max(d.provisionedReadings.minWriteUnits, writeUnitsPerSecond);
+  const dynamoWritesProvisioned =
+    HOURS_PER_MONTH *
+    (dynamoWriteUnitsProvisioned * p.dynamoWriteCapacityUnitHour +
+      d.provisionedReadings.minReadUnits * p.dynamoReadCapacityUnitHour);
   const dynamoStorageAddedPerMonth = ((readingsPerMonth * u.storedItemBytes) / GB) * p.dynamoStorageGbMonth;
   const fargate = fargateMonthly(d, p);
   const fixedOther = p.secretMonth + d.customMetrics * p.customMetricMonth;
@@ -171,6 +197,8 @@ export function monthlyCost(s: Scenario, u: UnitCosts, d: Deployment, p: Prices)
     kinesisProvisioned,
     lambda,
     dynamoWrites,
+    dynamoWritesProvisioned,
+    dynamoWriteUnitsProvisioned,
     dynamoStorageAddedPerMonth,
     fargate,
     fixedOther,

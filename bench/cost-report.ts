@@ -2,7 +2,7 @@
  * `docs/cost.md`, generated: the measured per-reading figures (from the ingest benchmark) times the list prices in
  * `prices.ts`, through the arithmetic in `cost-model.ts`. Nothing here is measured; it only writes.
  */
-import { APP_CONFIG_DEFAULTS } from '../lib/app-config';
+import { APP_CONFIG_DEFAULTS, READINGS_CAPACITY_DEFAULTS } from '../lib/app-config';
 import { BridgeMetric } from '../bridge/src/metric-names';
 import { IngestMetric } from '../functions/ingest/metric-names';
 import { REJECTION_REASONS } from '../core';
@@ -11,6 +11,7 @@ import {
   archiveMonthlyCost,
   archiveStorageFirstYear,
   dynamoPerMillion,
+  dynamoProvisionedPerMillionWrites,
   fargateMonthly,
   fitLambdaMillis,
   floorMonthly,
@@ -57,6 +58,11 @@ export function defaultDeployment(): Deployment {
     fargateTasks: 1,
     duplicateShare: 0.01,
     customMetrics: Object.keys(BridgeMetric).length + Object.keys(IngestMetric).length - 1 + REJECTION_REASONS.length,
+    provisionedReadings: {
+      targetUtilization: READINGS_CAPACITY_DEFAULTS.readingsTargetUtilizationPercent / 100,
+      minWriteUnits: READINGS_CAPACITY_DEFAULTS.readingsMinWriteUnits,
+      minReadUnits: READINGS_CAPACITY_DEFAULTS.readingsMinReadUnits,
+    },
   };
 }
 
@@ -129,6 +135,7 @@ export function costMarkdown(
     `| Lambda, one record per invocation (a quiet stream) | ${usd(lambdaPerMillion(1, u, d, p))} | same prices |`,
     `| DynamoDB, new readings | ${usd(ddb.newReadings)} | $${p.dynamoWriteRequestUnitsPerMillion}/million write request units (on-demand) |`,
     `| DynamoDB, duplicates | ${usd(ddb.duplicates)} | a refused conditional write is still charged |`,
+    `| DynamoDB provisioned (\`readingsCapacityMode\` PROVISIONED), new readings | ${usd(inputs.writeUnitsPerNew * dynamoProvisionedPerMillionWrites(d.provisionedReadings.targetUtilization, p))} | $${p.dynamoWriteCapacityUnitHour} per write capacity unit-hour at ${(d.provisionedReadings.targetUtilization * 100).toFixed(0)}% utilisation (auto scaling's target); floors of ${d.provisionedReadings.minWriteUnits} write and ${d.provisionedReadings.minReadUnits} read units are paid at rest |`,
     `| DynamoDB storage | ${usd(((1e6 * inputs.storedItemBytes) / 1024 ** 3) * p.dynamoStorageGbMonth)} per month kept | $${p.dynamoStorageGbMonth}/GB-month |`,
     `| Fargate | see below | $${p.fargateArmVcpuHour}/vCPU-hour + $${p.fargateArmGbHour}/GB-hour (arm64): ${usd(fargateMonthly(d, p))} a month whatever the volume |`,
     '',
@@ -136,14 +143,14 @@ export function costMarkdown(
     '',
     `With no readings at all the stack costs ${usd(floor.onDemand)} a month with an on-demand stream, ${usd(floor.provisioned)} with one provisioned shard (Fargate, the stream, the secret, the metrics).`,
     '',
-    '| Fleet | Readings/month | Kinesis on-demand | Kinesis provisioned (shards) | Lambda (records/invocation) | DynamoDB writes | DynamoDB storage, one more month kept | Fargate | Secret + metrics | Total, on-demand | Total, provisioned | $ per million readings (on-demand / provisioned) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| Fleet | Readings/month | Kinesis on-demand | Kinesis provisioned (shards) | Lambda (records/invocation) | DynamoDB writes, on demand | DynamoDB writes, provisioned (write units) | DynamoDB storage, one more month kept | Fargate | Secret + metrics | Total, on-demand | Total, provisioned | $ per million readings (on-demand / provisioned) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const s of SCENARIOS) {
     const m = monthlyCost(s, u, d, p);
     const millions = m.readingsPerMonth / 1e6;
     lines.push(
-      `| ${s.meters.toLocaleString('en-US')} meters, every ${cadence(s.cadenceSeconds)} | ${(m.readingsPerMonth / 1e6).toFixed(1)} M | ${usd(m.kinesisOnDemand)} | ${usd(m.kinesisProvisioned)} (${m.kinesisShards}) | ${usd(m.lambda)} (${m.lambdaBatch.toFixed(m.lambdaBatch < 10 ? 1 : 0)}) | ${usd(m.dynamoWrites)} | +${usd(m.dynamoStorageAddedPerMonth)}/month | ${usd(m.fargate)} | ${usd(m.fixedOther)} | **${usd(m.totalOnDemand)}** | **${usd(m.totalProvisioned)}** | ${usd(m.totalOnDemand / millions)} / ${usd(m.totalProvisioned / millions)} |`,
+      `| ${s.meters.toLocaleString('en-US')} meters, every ${cadence(s.cadenceSeconds)} | ${(m.readingsPerMonth / 1e6).toFixed(1)} M | ${usd(m.kinesisOnDemand)} | ${usd(m.kinesisProvisioned)} (${m.kinesisShards}) | ${usd(m.lambda)} (${m.lambdaBatch.toFixed(m.lambdaBatch < 10 ? 1 : 0)}) | ${usd(m.dynamoWrites)} | ${usd(m.dynamoWritesProvisioned)} (${Math.ceil(m.dynamoWriteUnitsProvisioned)}) | +${usd(m.dynamoStorageAddedPerMonth)}/month | ${usd(m.fargate)} | ${usd(m.fixedOther)} | **${usd(m.totalOnDemand)}** | **${usd(m.totalProvisioned)}** | ${usd(m.totalOnDemand / millions)} / ${usd(m.totalProvisioned / millions)} |`,
     );
   }
   lines.push(
@@ -151,7 +158,9 @@ export function costMarkdown(
     'Reading the table: at small fleets the fixed costs (the on-demand stream-hours, Fargate) are nearly all of it, and',
     'a provisioned single shard is the cheaper stream; the per-reading costs (DynamoDB writes first) take over as the',
     'fleet grows. DynamoDB storage grows with every month of readings kept: the column is what one month of readings',
-    'adds to every later monthly bill.',
+    'adds to every later monthly bill. The totals use DynamoDB on demand (the default); with the readings table',
+    'provisioned, replace the on-demand writes column by the provisioned one: the larger the steady fleet, the more',
+    'it saves (the floor of a few write units costs more than on demand only for the smallest fleet).',
     '',
     ...archiveSection(inputs, u, d, p),
   );

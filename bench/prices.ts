@@ -30,6 +30,10 @@ export interface Prices {
   readonly dynamoWriteRequestUnitsPerMillion: number;
   /** DynamoDB standard table class: per GB-month stored (after the free 25 GB, ignored here). */
   readonly dynamoStorageGbMonth: number;
+  /** DynamoDB provisioned: per write capacity unit-hour. */
+  readonly dynamoWriteCapacityUnitHour: number;
+  /** DynamoDB provisioned: per read capacity unit-hour. */
+  readonly dynamoReadCapacityUnitHour: number;
   /** Fargate on Linux/arm64: per vCPU-hour. */
   readonly fargateArmVcpuHour: number;
   /** Fargate on Linux/arm64: per GB-hour of memory. */
@@ -61,6 +65,8 @@ export const US_EAST_1: Prices = {
   lambdaArmGbSecond: 0.0000133334,
   dynamoWriteRequestUnitsPerMillion: 0.625,
   dynamoStorageGbMonth: 0.25,
+  dynamoWriteCapacityUnitHour: 0.00065,
+  dynamoReadCapacityUnitHour: 0.00013,
   fargateArmVcpuHour: 0.03238,
   fargateArmGbHour: 0.00356,
   secretMonth: 0.4,

@@ -2,6 +2,7 @@ import {
   archiveMonthlyCost,
   billedMillis,
   dynamoPerMillion,
+  dynamoProvisionedPerMillionWrites,
   effectiveBatch,
   fargateMonthly,
   fitLambdaMillis,
@@ -35,6 +36,7 @@ const deployment: Deployment = {
   fargateTasks: 1,
   duplicateShare: 0,
   customMetrics: 0,
+  provisionedReadings: { targetUtilization: 0.7, minWriteUnits: 5, minReadUnits: 5 },
 };
 
 describe('Kinesis arithmetic', () => {
@@ -213,5 +215,36 @@ describe('raw archive arithmetic', () => {
     expect(c.lambda.onDemandRetrieval).toBeGreaterThan(0);
     expect(c.lambda.totalOnDemand - c.lambda.totalProvisioned).toBeCloseTo(c.lambda.onDemandRetrieval, 9);
     expect(c.firehose.totalOnDemand - c.firehose.totalProvisioned).toBeCloseTo(c.firehose.onDemandRetrieval, 9);
+  });
+});
+
+describe('DynamoDB provisioned arithmetic', () => {
+  it.each([
+    // one write unit serves 3,600 writes an hour at 100 %: a million writes take 1e6 / 3600 / utilisation unit-hours
+    { utilization: 1, perMillion: (1e6 / 3600) * US_EAST_1.dynamoWriteCapacityUnitHour },
+    { utilization: 0.7, perMillion: (1e6 / 3600 / 0.7) * US_EAST_1.dynamoWriteCapacityUnitHour },
+  ])('prices a million writes at $utilization utilisation by write unit-hours', ({ utilization, perMillion }) => {
+    expect(dynamoProvisionedPerMillionWrites(utilization, US_EAST_1)).toBeCloseTo(perMillion, 6);
+  });
+
+  it('is about $0.26 per million writes at 70 %, under half the on-demand price', () => {
+    const provisioned = dynamoProvisionedPerMillionWrites(0.7, US_EAST_1);
+    expect(provisioned).toBeCloseTo(0.258, 3);
+    expect(provisioned / US_EAST_1.dynamoWriteRequestUnitsPerMillion).toBeLessThan(0.5);
+  });
+
+  it.each([
+    { meters: 100_000, cadenceSeconds: 60, floor: false },
+    { meters: 10, cadenceSeconds: 900, floor: true },
+  ])('runs $meters meters every $cadenceSeconds s at the write units the target needs, never under the floor', (s) => {
+    const m = monthlyCost(s, units, deployment, US_EAST_1);
+    const needed = s.meters / s.cadenceSeconds / 0.7;
+    expect(m.dynamoWriteUnitsProvisioned).toBeCloseTo(s.floor ? 5 : needed, 6);
+    expect(m.dynamoWritesProvisioned).toBeCloseTo(
+      730 *
+        (m.dynamoWriteUnitsProvisioned * US_EAST_1.dynamoWriteCapacityUnitHour +
+          5 * US_EAST_1.dynamoReadCapacityUnitHour),
+      6,
+    );
   });
 });
