@@ -66,23 +66,35 @@ export class StreamFixture {
   raw(data: Uint8Array, partitionKey = 'raw'): KinesisStreamRecord {
     this.next++;
     const sequenceNumber = (49_600_000_000_000_000_000_000_000_000n + this.next).toString();
-    return {
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${this.shardId}:${sequenceNumber}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::123456789012:role/ingest',
-      awsRegion: 'eu-west-1',
-      eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey,
-        sequenceNumber,
-        data: Buffer.from(data).toString('base64'),
-        approximateArrivalTimestamp: 1767225600.5,
-      },
-    };
+    return kinesisEventRecord({ shardId: this.shardId, sequenceNumber, partitionKey, data });
   }
+}
+
+/** One record of a Kinesis event as the event source mapping hands it to a function. */
+export function kinesisEventRecord(r: {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+  /** @default 2026-01-01T00:00:00.5Z */
+  readonly arrivalSeconds?: number;
+}): KinesisStreamRecord {
+  return {
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `${r.shardId}:${r.sequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::123456789012:role/ingest',
+    awsRegion: 'eu-west-1',
+    eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: r.partitionKey,
+      sequenceNumber: r.sequenceNumber,
+      data: Buffer.from(r.data).toString('base64'),
+      approximateArrivalTimestamp: r.arrivalSeconds ?? 1767225600.5,
+    },
+  };
 }
 
 /** An event of records. */

@@ -17,6 +17,7 @@ import { localS3Client } from '../../../../local/aws-clients';
 import { startS3Local, type S3Local } from '../../../../local/services/s3-local';
 import { main } from '../../../../tools/replay/cli';
 import { startTestKinesis, type TestKinesis } from '../../../bridge/harness';
+import { kinesisEventRecord } from '../../../ingest/support/stream-events';
 import { freshTables, startLocalDynamo, type LocalDynamo } from '../../../ingest/support/local-dynamodb';
 import { silentLogger, silentMetrics } from '../../../ingest/support/quiet';
 
@@ -117,23 +118,7 @@ export async function startReplayWorld(): Promise<ReplayWorld> {
         throw new Error(`ingest failed ${result.batchItemFailures.length} records`);
     },
     stream,
-    asEvents: (records) =>
-      records.map((r) => ({
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${r.shardId}:${r.sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::123456789012:role/ingest',
-        awsRegion: 'eu-west-1',
-        eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: r.partitionKey,
-          sequenceNumber: r.sequenceNumber,
-          data: Buffer.from(r.data).toString('base64'),
-          approximateArrivalTimestamp: Date.now() / 1000,
-        },
-      })),
+    asEvents: (records) => records.map((r) => kinesisEventRecord({ ...r, arrivalSeconds: Date.now() / 1000 })),
     putObject: async (bucket, key, body) =>
       void (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))),
     replay: async (args, signal) => {
