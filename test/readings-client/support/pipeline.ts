@@ -3,6 +3,7 @@
  * the CDK app defines them, and the REAL ingest handler fed Kinesis-shaped events built with core's
  * `encodeStreamRecord`, so every item the client reads was written by the ingest function.
  */
+import { kinesisEventRecord } from '../../ingest/support/stream-events';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -102,23 +103,12 @@ export function kinesisRecord(message: Message): KinesisStreamRecord {
 export function rawKinesisRecord(data: Uint8Array | string, partitionKey = 'raw'): KinesisStreamRecord {
   sequence++;
   const sequenceNumber = (49_600_000_000_000_000_000_000_000_000n + sequence).toString();
-  const shardId = 'shardId-000000000000';
-  return {
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shardId}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/ingest',
-    awsRegion: 'eu-west-1',
-    eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey,
-      sequenceNumber,
-      data: Buffer.from(data).toString('base64'),
-      approximateArrivalTimestamp: 1767225600.5,
-    },
-  };
+  return kinesisEventRecord({
+    shardId: 'shardId-000000000000',
+    sequenceNumber,
+    partitionKey,
+    data: typeof data === 'string' ? Buffer.from(data) : data,
+  });
 }
 
 /** Every item of a table, read consistently, in a stable order. */
