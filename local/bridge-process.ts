@@ -4,10 +4,11 @@
  * (`/readyz`, `/status`). Stopping sends SIGTERM (the bridge flushes, acknowledges and exits) and waits for the exit;
  * SIGKILL only after a timeout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { startChildService, type ChildService } from './services/child-service';
 
 /** The bridge's `/status` counters the local runner reads (see bridge/src/health-server.ts for all of them). */
 export interface BridgeStatusView {
@@ -43,6 +44,11 @@ export interface BridgeProcessOptions {
   readonly logFile: string;
   /** More environment variables (tuning: `BRIDGE_*`, `MQTT_*`, `LOG_LEVEL`). @default - none */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Node.js's arguments: another build of the bridge (the bench runs the bundle the container runs).
+   * @default - the source, through tsx: `--import tsx bridge/src/main.ts`
+   */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A running bridge process. */
@@ -124,37 +130,34 @@ export function bridgeEnvironment(
 export function startBridgeProcess(options: BridgeProcessOptions): BridgeProcess {
   const root = options.root ?? join(__dirname, '..');
   const log = openSync(options.logFile, 'a');
-  let child: ChildProcess;
+  let child: ChildService;
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bridge/src/main.ts')], {
+    child = startChildService({
+      name: 'the bridge',
+      args: options.nodeArgs ?? ['--import', 'tsx', join(root, 'bridge/src/main.ts')],
       cwd: root,
       env: bridgeEnvironment(options),
-      stdio: ['ignore', log, log],
+      output: log,
+      killAfterMillis: 30_000,
     });
   } finally {
     closeSync(log);
   }
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-    child.once('error', () => resolve('spawn-error'));
-  });
-  let exitedAlready = false;
-  void exited.then(() => (exitedAlready = true));
   const port = options.healthPort;
   const status = async (): Promise<BridgeStatusView | undefined> => {
     const out = await getJson(port, '/status');
     return out?.status === 200 ? (out.body as BridgeStatusView) : undefined;
   };
   return {
-    process: child,
+    process: child.process,
     healthPort: port,
-    exited,
+    exited: child.exited,
     status,
     waitReady: async (timeoutMillis) => {
       const deadline = Date.now() + timeoutMillis;
       for (;;) {
-        if (exitedAlready)
-          throw new Error(`the bridge exited at start (code ${String(await exited)}); see ${options.logFile}`);
+        if (child.hasExited())
+          throw new Error(`the bridge exited at start (code ${String(await child.exited)}); see ${options.logFile}`);
         const out = await getJson(port, '/readyz', 1000);
         if (out?.status === 200) return;
         if (Date.now() > deadline) {
@@ -165,14 +168,6 @@ export function startBridgeProcess(options: BridgeProcessOptions): BridgeProcess
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
-    stop: async (timeoutMillis = 30_000) => {
-      if (!exitedAlready) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMillis);
-        await exited;
-        clearTimeout(timer);
-      }
-      return exited;
-    },
+    stop: (timeoutMillis) => child.stop(timeoutMillis),
   };
 }

@@ -262,10 +262,12 @@ export interface RunSummary extends AuditResult {
 async function run(settings: RunSettings): Promise<number> {
   const startedAt = Date.now();
   const tty = !settings.json && process.stdout.isTTY === true;
-  const out = (text: string) => process.stdout.write(text);
+  let outputClosed = false;
+  const out = (text: string) => void (outputClosed || process.stdout.write(text));
   // With --json, stdout carries the JSON summary only.
   const block = new BlockWriter(out);
   const info = (line: string) => {
+    if (outputClosed) return;
     if (settings.json) process.stderr.write(`${line}\n`);
     else if (tty) block.above(line);
     else out(`${line}\n`);
@@ -294,6 +296,19 @@ async function run(settings: RunSettings): Promise<number> {
   process.on('SIGHUP', () => onSignal('SIGHUP'));
   // The supervising parent went away (killed): stop as for SIGTERM.
   process.on('disconnect', () => onSignal('SIGTERM'));
+  // The reader of the output went away (`npm start | head`: EPIPE; a closed terminal: EIO): stop as for SIGTERM,
+  // writing nothing more, instead of dying on the write error with the services left running.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', () => {
+      outputClosed = true;
+      onSignal('EPIPE');
+    });
+  }
+  // Its own crash: stop everything at once, then exit 1 (the services also die with it: local/services/child-service.ts).
+  process.once('uncaughtException', (err) => {
+    if (!outputClosed) process.stderr.write(`npm start: crashed: ${err.message}\n`);
+    void (running.pipeline?.kill() ?? Promise.resolve()).finally(() => process.exit(1));
+  });
 
   for (const [name, port] of Object.entries(settings.ports)) {
     if (port !== undefined) await assertPortFree(port, `${name}-port`);

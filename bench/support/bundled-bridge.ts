@@ -1,18 +1,12 @@
 /**
  * The bridge as the container runs it: bundled by esbuild with the flags of bridge/Dockerfile, started with
  * `node --enable-source-maps`, configured by the local runner's `bridgeEnvironment` (its documented variables only).
- * Same interface as the local runner's `startBridgeProcess`, which runs the source through tsx instead.
+ * It is the local runner's `startBridgeProcess` with other Node.js arguments (that one runs the source through tsx).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-  bridgeEnvironment,
-  getJson,
-  type BridgeProcess,
-  type BridgeProcessOptions,
-  type BridgeStatusView,
-} from '../../local/bridge-process';
+import { startBridgeProcess, type BridgeProcess, type BridgeProcessOptions } from '../../local/bridge-process';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -28,53 +22,12 @@ export function bundleBridge(outFile: string): void {
   if (out.status !== 0) throw new Error(`esbuild failed: ${out.stderr || out.error?.message}`);
 }
 
-/** Starts the bundled bridge. */
+/** Starts the bundled bridge (the local runner's bridge process, on the bundle instead of the source). */
 export function startBundledBridge(bundle: string, options: BridgeProcessOptions): BridgeProcess {
-  const log = openSync(options.logFile, 'a');
-  const child = (() => {
-    try {
-      return spawn(process.execPath, ['--enable-source-maps', bundle], {
-        cwd: ROOT,
-        env: { ...bridgeEnvironment(options), NODE_ENV: 'production' },
-        stdio: ['ignore', log, log],
-      });
-    } finally {
-      closeSync(log);
-    }
-  })();
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-    child.once('error', () => resolve('spawn-error'));
+  return startBridgeProcess({
+    ...options,
+    root: ROOT,
+    nodeArgs: ['--enable-source-maps', bundle],
+    env: { ...options.env, NODE_ENV: 'production' },
   });
-  let done = false;
-  void exited.then(() => (done = true));
-  const status = async (): Promise<BridgeStatusView | undefined> => {
-    const out = await getJson(options.healthPort, '/status');
-    return out?.status === 200 ? (out.body as BridgeStatusView) : undefined;
-  };
-  return {
-    process: child,
-    healthPort: options.healthPort,
-    exited,
-    status,
-    waitReady: async (timeoutMillis) => {
-      const deadline = Date.now() + timeoutMillis;
-      for (;;) {
-        if (done)
-          throw new Error(`the bundled bridge exited at start (${String(await exited)}); see ${options.logFile}`);
-        if ((await getJson(options.healthPort, '/readyz', 1000))?.status === 200) return;
-        if (Date.now() > deadline) throw new Error(`the bundled bridge was not ready after ${timeoutMillis} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    stop: async (timeoutMillis = 30_000) => {
-      if (!done) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMillis);
-        await exited;
-        clearTimeout(timer);
-      }
-      return exited;
-    },
-  };
 }

@@ -2,12 +2,12 @@
  * Kinesis for the benchmarks: kinesalite in a child process on a loopback port, a keep-alive HTTP/1.1 client for it,
  * and a stream ready to write.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { startChildService, waitForLine } from '../../local/services/child-service';
 import { freePort } from '../../local/services/free-port';
 
 /** Fake credentials and region for local endpoints. */
@@ -29,30 +29,17 @@ export interface KinesisProcess {
 /** Starts kinesalite in a child process and resolves once it listens. */
 export async function startKinesisProcess(options: { readonly port?: number } = {}): Promise<KinesisProcess> {
   const port = options.port ?? (await freePort());
-  const script = join(__dirname, 'kinesis-process.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = startChildService({
+    name: 'kinesalite',
+    args: ['--import', 'tsx', join(__dirname, 'kinesis-process.ts'), '--port', String(port)],
+    killAfterMillis: 3000,
   });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"ready":true')) resolve();
-    });
-    void exited.then(() => reject(new Error(`kinesalite exited at start: ${stderr.trim()}`)));
-  });
+  await waitForLine(service, '"ready":true');
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    process: child,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    process: service.process,
+    stop: async () => void (await service.stop()),
   };
 }
 

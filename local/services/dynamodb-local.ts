@@ -4,8 +4,9 @@
  * (`DDB_LOCAL_TELEMETRY=0`); data lives in memory unless `dbPath` is given; one shared database for every access key.
  * `stop()` resolves only once the JVM has exited, so its port is free again.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { startChildService } from './child-service';
 import { freePort, waitForPort } from './free-port';
 import { MissingToolError } from './missing-tool-error';
 
@@ -54,35 +55,24 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     '-sharedDb',
     ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
   ];
-  const child = spawn('java', args, {
+  const service = startChildService({
+    name: 'DynamoDB Local',
+    command: 'java',
+    args,
     cwd: home,
-    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
   });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = async () => void (await service.stop());
   try {
     await Promise.race([
       waitForPort(port, '127.0.0.1', 60_000),
-      exited.then(() => {
-        throw new Error(`DynamoDB Local exited at start: ${output.trim()}`);
+      service.exited.then(() => {
+        throw new Error(`DynamoDB Local exited at start: ${service.output().trim()}`);
       }),
     ]);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { endpoint: `http://127.0.0.1:${port}`, port, process: child, stop };
+  return { endpoint: `http://127.0.0.1:${port}`, port, process: service.process, stop };
 }
