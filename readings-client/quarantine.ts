@@ -8,7 +8,7 @@
  * `reasonShard` and are only in the legacy `byReason` index, which is read too while it exists (option
  * `readLegacyIndex`); an item found there that has a `reasonShard` is skipped, as the spread index lists it already.
  */
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { paginateQuery, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BY_REASON_SPREAD_INDEX,
   LEGACY_BY_REASON_INDEX,
@@ -116,22 +116,17 @@ export class QuarantineClient {
     options: TimeRange,
   ): AsyncGenerator<Record<string, AttributeValue>, void, undefined> {
     const range = sortKeyCondition('quarantinedAt', toSortKeyRange(options));
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: indexName,
-          KeyConditionExpression: `#r = :r${range.expression ? ` AND ${range.expression}` : ''}`,
-          ExpressionAttributeNames: { '#r': keyName, ...range.names },
-          ExpressionAttributeValues: { ':r': { S: key }, ...range.values },
-          Limit: this.pageSize,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      yield* page.Items ?? [];
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.client, pageSize: this.pageSize },
+      {
+        TableName: this.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: `#r = :r${range.expression ? ` AND ${range.expression}` : ''}`,
+        ExpressionAttributeNames: { '#r': keyName, ...range.names },
+        ExpressionAttributeValues: { ':r': { S: key }, ...range.values },
+      },
+    );
+    for await (const page of pages) yield* page.Items ?? [];
   }
 }
 

@@ -3,11 +3,17 @@
  * results), its latest reading, a customer's series from the series registry, and the gap and plausibility checks
  * on what was read. The DynamoDB client is injected; the table layout is `core/table-layout.ts`.
  */
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  paginateQuery,
+  type AttributeValue,
+  type DynamoDBClient,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { parseSeriesKey, seriesRegistryKeys } from '../core';
 import { InvalidArgumentError } from './errors';
 import { findGaps, type GapReport } from './gaps';
 import { readingFromItem, seriesEntryFromItem, type SeriesEntry, type StoredReading } from './item-codec';
+import { mergeSorted } from './merge-sorted';
 import { checkPlausibility, type PlausibilityFlag, type PlausibilityOptions } from './plausibility';
 import { sortKeyCondition, toSortKeyRange, type TimeRange } from './time-range';
 
@@ -62,13 +68,13 @@ export class ReadingsClient {
     checkSeriesKey(series);
     const range = sortKeyCondition('sk', toSortKeyRange(options));
     const pageSize = checkPageSize(options.pageSize ?? this.pageSize);
-    for await (const item of this.query({
+    const input = {
       KeyConditionExpression: `pk = :pk${range.expression ? ` AND ${range.expression}` : ''}`,
       ...(range.expression ? { ExpressionAttributeNames: range.names } : {}),
       ExpressionAttributeValues: { ':pk': { S: series }, ...range.values },
       ScanIndexForward: options.newestFirst !== true,
-      Limit: pageSize,
-    })) {
+    };
+    for await (const item of this.query(input, pageSize)) {
       yield readingFromItem(item);
     }
   }
@@ -87,37 +93,30 @@ export class ReadingsClient {
   }
 
   /**
-   * The series of a customer, in series-key order, from the series registry the ingest function keeps. The registry
-   * is spread over several partition keys (`seriesRegistryKeys` in `core/`, the key written before the spread
-   * included); they are read in parallel and merged, a series listed under two keys once.
+   * The series of a customer, in series-key order, from the series registry the ingest function keeps, fetched a
+   * page at a time as they are read. The registry is spread over several partition keys (`seriesRegistryKeys` in
+   * `core/`, the key written before the spread included); their first pages are read in parallel and merged in
+   * series-key order, a series listed under two keys once (with the earliest `firstSeenAt`).
    */
-  async listSeries(customerId: string): Promise<SeriesEntry[]> {
+  async *listSeries(customerId: string): AsyncGenerator<SeriesEntry, void, undefined> {
     if (!customerId || customerId.includes('/')) {
       throw new InvalidArgumentError(`customerId must be a customer id without "/", got ${JSON.stringify(customerId)}`);
     }
-    const perKey = await Promise.all(
-      seriesRegistryKeys(customerId).map(async (pk) => {
-        const entries: SeriesEntry[] = [];
-        for await (const item of this.query({
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk } },
-          Limit: this.pageSize,
-        })) {
-          entries.push(seriesEntryFromItem(item));
-        }
-        return entries;
-      }),
+    const sources = seriesRegistryKeys(customerId).map((pk) =>
+      this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }),
     );
-    const bySeries = new Map<string, SeriesEntry>();
-    for (const entries of perKey) {
-      for (const entry of entries) {
-        const seen = bySeries.get(entry.seriesKey);
-        // the earliest firstSeenAt wins when a series was registered under the old key and a new one
-        const first = (e: SeriesEntry) => e.attributes.firstSeenAt ?? '';
-        if (!seen || first(entry) < first(seen)) bySeries.set(entry.seriesKey, entry);
+    let pending: SeriesEntry | undefined;
+    for await (const item of mergeSorted(sources, byStoredOrder)) {
+      const entry = seriesEntryFromItem(item);
+      if (pending && pending.seriesKey === entry.seriesKey) {
+        // registered under the old key and a new one: the earliest firstSeenAt wins
+        if ((entry.attributes.firstSeenAt ?? '') < (pending.attributes.firstSeenAt ?? '')) pending = entry;
+        continue;
       }
+      if (pending) yield pending;
+      pending = entry;
     }
-    return [...bySeries.values()].sort((a, b) => (a.seriesKey < b.seriesKey ? -1 : a.seriesKey > b.seriesKey ? 1 : 0));
+    if (pending) yield pending;
   }
 
   /** The gaps in a series over a range (see `gaps.ts`); without a range, between its first and last reading. */
@@ -131,23 +130,25 @@ export class ReadingsClient {
     return checkPlausibility(await this.readAll(series, options), options);
   }
 
+  /** Every item of a Query, through the SDK's paginator (a page of `pageSize` items per request). */
   private async *query(
-    input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit' | 'ConsistentRead'>,
+    pageSize = this.pageSize,
   ): AsyncGenerator<Record<string, AttributeValue>, void, undefined> {
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          ...input,
-          TableName: this.tableName,
-          ConsistentRead: this.consistentRead,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) yield item;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.client, pageSize },
+      { ...input, TableName: this.tableName, ConsistentRead: this.consistentRead },
+    );
+    for await (const page of pages) yield* page.Items ?? [];
   }
+}
+
+/**
+ * The order DynamoDB keeps a partition's items in: by the sort key's UTF-8 bytes (JavaScript's `<` compares UTF-16
+ * code units, which differs above U+FFFF), so merging the registry's keys agrees with what each Query returns.
+ */
+function byStoredOrder(a: Record<string, AttributeValue>, b: Record<string, AttributeValue>): number {
+  return Buffer.compare(Buffer.from(a.sk?.S ?? '', 'utf8'), Buffer.from(b.sk?.S ?? '', 'utf8'));
 }
 
 /** Throws {@link InvalidArgumentError} unless `series` is `<customer-id>/<meter-id>/<register-id>`. */

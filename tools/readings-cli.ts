@@ -10,12 +10,14 @@ import {
   checkPlausibility,
   checkReason,
   checkSeriesKey,
+  findGaps,
   InvalidArgumentError,
   QuarantineClient,
   ReadingsClient,
   toSortKeyRange,
   type PlausibilityFlag,
   type QuarantinedItem,
+  type SeriesEntry,
   type SeriesGapReport,
   type StoredReading,
 } from '../readings-client';
@@ -30,6 +32,7 @@ Commands:
   latest <series>                       a series' latest reading
   gaps <customer|series> [--from T] [--to T]
                                         completeness: per-series summary for a customer, the gaps of one series
+                                        (for a customer, without --from: the 24 h before --to or now)
   quarantine list [--reason R] [--from T] [--to T]
                                         quarantined items by reason and time (conflicts with both values)
                                         (to replay: npm run replay -- quarantine --help)
@@ -160,7 +163,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'latest':
         return await latest(readings(), args[0]!, out);
       case 'gaps':
-        return await gaps(readings(), args[0]!, range, out);
+        return await gaps(readings(), args[0]!, range, now(), out, io.stderr);
       case 'quarantine list':
         return await quarantineList(quarantine(), values.reason, range, out);
       default:
@@ -327,7 +330,8 @@ export function formatTable(
 // ---- commands
 
 async function series(client: ReadingsClient, customer: string, out: Output): Promise<number> {
-  const entries = await client.listSeries(customer);
+  const entries: SeriesEntry[] = [];
+  for await (const entry of client.listSeries(customer)) entries.push(entry);
   if (out.json) {
     out.value(entries);
     return 0;
@@ -418,17 +422,39 @@ function describeReading(r: StoredReading): string[][] {
   ];
 }
 
+/** How far back `gaps <customer>` reads when no `--from` is given: every series is read, so the read is bounded. */
+export const GAPS_DEFAULT_WINDOW_MILLIS = 24 * 60 * 60 * 1000;
+
 async function gaps(
   client: ReadingsClient,
   target: string,
   range: { from?: string; to?: string },
+  now: Date,
   out: Output,
+  note: (text: string) => void,
 ): Promise<number> {
   const single = target.includes('/');
-  if (single) checkSeriesKey(target);
-  const keys = single ? [target] : (await client.listSeries(target)).map((e) => e.seriesKey);
   const reports: SeriesGapReport[] = [];
-  for (const key of keys) reports.push(await client.findGaps(key, range));
+  if (single) {
+    checkSeriesKey(target);
+    reports.push(await client.findGaps(target, range));
+  } else {
+    // a customer's every series: without --from, only the last day is read, and each series is checked between its
+    // own first and last reading in it (a series that began within the day is not short of the readings before)
+    let read = range;
+    if (range.from === undefined) {
+      const end = range.to === undefined ? now.getTime() : Date.parse(range.to);
+      read = { ...range, from: new Date(end - GAPS_DEFAULT_WINDOW_MILLIS).toISOString() };
+      note(
+        `readings: gaps ${target} without --from reads the ${GAPS_DEFAULT_WINDOW_MILLIS / 3_600_000} h before ` +
+          `${range.to ?? 'now'} (from ${read.from}); give --from/--to for another window\n`,
+      );
+    }
+    for await (const entry of client.listSeries(target)) {
+      const readings = await client.readAll(entry.seriesKey, read);
+      reports.push({ seriesKey: entry.seriesKey, ...findGaps(readings, range) });
+    }
+  }
   if (out.json) {
     out.value(single ? reports[0] : reports);
     return 0;

@@ -2,13 +2,14 @@
  * The readings client against DynamoDB Local, on data written by the real ingest handler.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { normalizeDecimal, seriesRegistryKey } from '../../core';
+import { normalizeDecimal, seriesRegistryKey, seriesRegistryKeys } from '../../core';
 import { InvalidArgumentError, ReadingsClient } from '../../readings-client';
 import { main } from '../../tools/readings-cli';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createChangeFeedHandler } from '../../readings-client/examples/change-feed-consumer';
 import {
   at,
+  collect,
   freshPipeline,
   scanAll,
   startLocalDynamo,
@@ -75,7 +76,7 @@ afterAll(async () => {
 describe('ReadingsClient', () => {
   it('lists a customer series from the series registry', async () => {
     // WHEN
-    const series = await client.listSeries(C);
+    const series = await collect(client.listSeries(C));
     // THEN
     expect(series.map((s) => s.seriesKey)).toEqual([
       'cust-a/m1/12',
@@ -109,10 +110,35 @@ describe('ReadingsClient', () => {
     ];
     for (const Item of items) await dynamo.client.send(new PutItemCommand({ TableName: readingsTable, Item }));
     // WHEN the customer's series are listed
-    const series = await client.listSeries('cust-old');
+    const series = await collect(client.listSeries('cust-old'));
     // THEN every series once, in order, the earliest registration kept
     expect(series.map((s) => s.seriesKey)).toEqual(['cust-old/m2/2', 'cust-old/m5/2', 'cust-old/m9/2']);
     expect(series[0]?.attributes.firstSeenAt).toBe('2025-01-01T00:00:00.000Z');
+  });
+
+  it('lists series a page at a time, as they are read', async () => {
+    // GIVEN a client asking for one item per request
+    const small = new ReadingsClient({ client: dynamo.client, readingsTableName: readingsTable, pageSize: 1 });
+    const send = jest.spyOn(dynamo.client, 'send');
+    try {
+      // WHEN only the first series is read
+      for await (const entry of small.listSeries(C)) {
+        expect(entry.seriesKey).toBe('cust-a/m1/12');
+        break;
+      }
+      const firstOnly = send.mock.calls.length;
+      send.mockClear();
+      // AND then all of them
+      const all = await collect(small.listSeries(C));
+      // THEN the first took a page per registry key and one more, the whole list more: nothing is read up front
+      expect(all).toHaveLength(8);
+      // (the first page of every registry key, and the next item after the first: is it listed twice?)
+      expect(firstOnly).toBe(seriesRegistryKeys(C).length + 1);
+      // (one request per series, of one item, and each key's last, empty page)
+      expect(send.mock.calls.length).toBe(seriesRegistryKeys(C).length + all.length);
+    } finally {
+      send.mockRestore();
+    }
   });
 
   it('pages through a long series with a small page size', async () => {
@@ -329,8 +355,11 @@ describe('readings CLI on DynamoDB Local', () => {
 
   it('prints a per-series completeness summary for a customer', async () => {
     // WHEN
-    const { code, stdout } = await run('gaps', C);
+    const { code, stdout, stderr } = await run('gaps', C);
     // THEN one line per series
+    expect(stderr).toMatch(
+      /^readings: gaps cust-a without --from reads the 24 h before now \(from 2025-12-31T\d\d:00:00.000Z\); give --from\/--to for another window\n$/,
+    );
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^SERIES\s+READINGS\s+CADENCE\s+MISSING\s+COMPLETE\s+GAPS\s+FIRST\s+LAST$/);
@@ -339,6 +368,39 @@ describe('readings CLI on DynamoDB Local', () => {
     expect(stdout).toMatch(/cust-a\/m1\/12\s+8\s+15m\s+0\s+100\.0%\s+0\s/);
     const json = JSON.parse((await run('gaps', C, '--json')).stdout);
     expect(json).toHaveLength(8);
+  });
+
+  it.each([
+    // [what, now, extra arguments, the window's start on stderr, m1/2's readings read]
+    ['the day before now', at(24 * 60 + 6), [], `${at(6)} `, 4],
+    ['the day before --to', at(60), ['--to', at(24 * 60 + 7)], `${at(7)} `, 3],
+  ])('reads only %s for a customer without --from, and says so in one line', async (_what, now, extra, start, m12) => {
+    // WHEN gaps runs for a customer without --from
+    let stdout = '';
+    let stderr = '';
+    const code = await main(
+      ['gaps', C, '--json', ...extra, '--endpoint', dynamo.endpoint, '--readings-table', readingsTable],
+      {
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+        env: { AWS_REGION: 'eu-west-1' },
+        now: () => new Date(now),
+      },
+    );
+    // THEN one line names the window, and no reading before it was read
+    expect(code).toBe(0);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(`without --from reads the 24 h before`);
+    expect(stderr).toContain(`(from ${start.trim()})`);
+    const reports = JSON.parse(stdout) as { seriesKey: string; readings: number; missing: number }[];
+    expect(reports.find((r) => r.seriesKey === `${C}/m1/2`)).toMatchObject({ readings: m12 });
+  });
+
+  it('reads every reading of a customer when --from is given, without a note', async () => {
+    const { code, stdout, stderr } = await run('gaps', C, '--json', '--from', '2025-01-01');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const reports = JSON.parse(stdout) as { seriesKey: string; readings: number }[];
+    expect(reports.find((r) => r.seriesKey === `${C}/m1/2`)).toMatchObject({ readings: 8 });
   });
 
   it('fails with exit 1 and one line when the table does not exist', async () => {

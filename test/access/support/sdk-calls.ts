@@ -33,18 +33,6 @@ export const SDK_ACTIONS: Readonly<Record<string, Readonly<Record<string, readon
     paginateQuery: ['dynamodb:Query'],
     paginateScan: ['dynamodb:Scan'],
   },
-  '@aws-sdk/lib-dynamodb': {
-    BatchGetCommand: ['dynamodb:BatchGetItem'],
-    BatchWriteCommand: ['dynamodb:BatchWriteItem'],
-    DeleteCommand: ['dynamodb:DeleteItem'],
-    GetCommand: ['dynamodb:GetItem'],
-    PutCommand: ['dynamodb:PutItem'],
-    QueryCommand: ['dynamodb:Query'],
-    ScanCommand: ['dynamodb:Scan'],
-    UpdateCommand: ['dynamodb:UpdateItem'],
-    paginateQuery: ['dynamodb:Query'],
-    paginateScan: ['dynamodb:Scan'],
-  },
   '@aws-sdk/client-kinesis': {
     DescribeStreamSummaryCommand: ['kinesis:DescribeStreamSummary'],
     GetRecordsCommand: ['kinesis:GetRecords'],

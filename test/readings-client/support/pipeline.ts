@@ -163,3 +163,10 @@ export function v2(
     payload: `{"smarteo_payload_schema_version":${version},"measurement_start_timestamp_utc":"${at(end - length)}","measurement_end_timestamp_utc":"${at(end)}","register_id":${register},"value":${value}}`,
   };
 }
+
+/** Every item of an async iterable, in order (Node.js 20 has no `Array.fromAsync`). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
