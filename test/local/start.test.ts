@@ -2,35 +2,9 @@
  * `npm start` end to end, as a child process: the real bridge, the real ingest handler, kinesalite, DynamoDB Local
  * (needs Java) and the embedded broker. Each run must balance and leave no port held.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-
-const ROOT = join(__dirname, '..', '..');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly millis: number;
-}
-
-function startRunner(args: readonly string[]) {
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<Run>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stdout, stderr, millis: Date.now() - started })),
-  );
-  return { child, done, stderr: () => stderr };
-}
+import { leftRunning, startRunner, type Run } from './support/runner';
 
 function summaryOf(run: Run): Record<string, unknown> & { ports: Record<string, number> } {
   const at = run.stdout.indexOf('{');
@@ -71,11 +45,7 @@ describe('npm start', () => {
   it('stops cleanly on SIGINT while readings flow: bridge first, summary printed, ports freed', async () => {
     // GIVEN a runner without a limit, publishing
     const runner = startRunner(['--json']);
-    const deadline = Date.now() + 90_000;
-    while (!/running: published [1-9]/.test(runner.stderr())) {
-      if (Date.now() > deadline) throw new Error(`readings did not flow: ${runner.stderr()}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await runner.waitFor(/running: published [1-9]/);
     // WHEN it gets SIGINT
     const signalled = Date.now();
     runner.child.kill('SIGINT');
@@ -86,6 +56,8 @@ describe('npm start', () => {
     expect(summary.interrupted).toBe('SIGINT');
     expect(summary.balanced).toBe(true);
     for (const port of Object.values(summary.ports)) expect(await portIsFree(port)).toBe(true);
+    // AND no process of the run is left (the other ways of ending: start-ends.test.ts)
+    expect(await leftRunning(runner.mark, 10_000)).toEqual([]);
   }, 180_000);
 
   it('fails with one line and exit 2 on a wrong flag', async () => {
@@ -119,14 +91,7 @@ describe('npm start', () => {
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'no-java-'));
     symlinkSync(process.execPath, join(dir, 'node'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--count', '10'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PATH: dir },
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, stderr } = await startRunner(['--count', '10'], { env: { PATH: dir } }).done;
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
       'npm start: DynamoDB Local needs a Java runtime (17 or newer): install it with `apt-get install -y default-jre-headless`',
