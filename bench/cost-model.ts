@@ -37,12 +37,34 @@ export interface Deployment {
   readonly duplicateShare: number;
   /** Custom CloudWatch metrics the stack emits (bridge and ingest). */
   readonly customMetrics: number;
+  /** What else the stack keeps running whatever the volume (`bench/stack-at-rest.ts` counts it per feed). */
+  readonly atRest: StackAtRest;
+  /**
+   * The share of a provisioned shard's write limits (1,000 records and 1 MiB a second) the average rate may use: the
+   * rest is headroom for the burst at the top of each interval and for a backlog drained after an outage.
+   */
+  readonly provisionedStreamMaxUtilization: number;
   /** The readings table provisioned (`readingsCapacityMode` PROVISIONED): target utilisation and capacity floors. */
   readonly provisionedReadings: {
     readonly targetUtilization: number;
     readonly minWriteUnits: number;
     readonly minReadUnits: number;
   };
+}
+
+/** What the stack runs at rest besides Fargate's vCPU and memory and the stream. */
+export interface StackAtRest {
+  /** Secrets Manager secrets (one per feed: its MQTT credentials). */
+  readonly secrets: number;
+  /** Public IPv4 addresses held (one per bridge task in a public subnet; none behind a NAT). */
+  readonly publicIpv4Addresses: number;
+  /** Container Insights metrics (charged as custom metrics), 0 when it is off. */
+  readonly containerInsightsMetrics: number;
+  /** Standard-resolution alarm metrics (an alarm on one metric is one; a metric-math alarm one per metric in it). */
+  readonly alarmMetrics: number;
+  readonly dashboards: number;
+  /** Customer managed KMS keys. */
+  readonly kmsKeys: number;
 }
 
 /** A fleet: so many meters, each sending one reading every `cadenceSeconds`. */
@@ -68,7 +90,7 @@ export interface MonthlyCost {
   /** Storage for one month of readings, per month it is kept. */
   readonly dynamoStorageAddedPerMonth: number;
   readonly fargate: number;
-  /** Secrets Manager and custom metrics. */
+  /** Everything else at rest: secrets, custom and Container Insights metrics, alarms, dashboards, keys, IPv4. */
   readonly fixedOther: number;
   /** Everything, with Kinesis on-demand. */
   readonly totalOnDemand: number;
@@ -87,12 +109,17 @@ export function roundUpToKb(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / 1024)) * 1024;
 }
 
-/** Provisioned shards for an average write rate (at least one). */
-export function shardsFor(recordsPerSecond: number, recordBytes: number): number {
+/**
+ * Provisioned shards for an average write rate (at least one), the average using at most `maxUtilization` of each
+ * shard's record and byte limits.
+ */
+export function shardsFor(recordsPerSecond: number, recordBytes: number, maxUtilization = 1): number {
+  if (!(maxUtilization > 0 && maxUtilization <= 1))
+    throw new RangeError(`maxUtilization must be in (0, 1], got ${maxUtilization}`);
   return Math.max(
     1,
-    Math.ceil(recordsPerSecond / SHARD_RECORDS_PER_SECOND),
-    Math.ceil((recordsPerSecond * recordBytes) / SHARD_BYTES_PER_SECOND),
+    Math.ceil(recordsPerSecond / (SHARD_RECORDS_PER_SECOND * maxUtilization)),
+    Math.ceil((recordsPerSecond * recordBytes) / (SHARD_BYTES_PER_SECOND * maxUtilization)),
   );
 }
 
@@ -151,9 +178,22 @@ export function fargateMonthly(d: Deployment, p: Prices): number {
   );
 }
 
-/** What runs with no readings at all: Fargate, the on-demand stream or one shard, the secret and the metrics. */
+/** The monthly dollars of what the stack keeps besides Fargate's vCPU and memory and the stream ({@link StackAtRest}). */
+export function atRestMonthly(d: Deployment, p: Prices): number {
+  const a = d.atRest;
+  return (
+    a.secrets * p.secretMonth +
+    (d.customMetrics + a.containerInsightsMetrics) * p.customMetricMonth +
+    a.alarmMetrics * p.alarmMetricMonth +
+    a.dashboards * p.dashboardMonth +
+    a.kmsKeys * p.kmsKeyMonth +
+    a.publicIpv4Addresses * p.publicIpv4Hour * HOURS_PER_MONTH
+  );
+}
+
+/** What runs with no readings at all: Fargate, the on-demand stream or one shard, and everything at rest. */
 export function floorMonthly(d: Deployment, p: Prices): { readonly onDemand: number; readonly provisioned: number } {
-  const fixed = fargateMonthly(d, p) + p.secretMonth + d.customMetrics * p.customMetricMonth;
+  const fixed = fargateMonthly(d, p) + atRestMonthly(d, p);
   return {
     onDemand: fixed + p.kinesisOnDemandStreamHour * HOURS_PER_MONTH,
     provisioned: fixed + p.kinesisShardHour * HOURS_PER_MONTH,
@@ -167,7 +207,7 @@ export function monthlyCost(s: Scenario, u: UnitCosts, d: Deployment, p: Prices)
   const duplicates = readingsPerMonth * d.duplicateShare;
   const deliveries = readingsPerMonth + duplicates;
   const deliveriesPerSecond = deliveries / SECONDS_PER_MONTH;
-  const kinesisShards = shardsFor(deliveriesPerSecond, u.kinesisRecordBytes);
+  const kinesisShards = shardsFor(deliveriesPerSecond, u.kinesisRecordBytes, d.provisionedStreamMaxUtilization);
   const lambdaBatch = effectiveBatch(deliveriesPerSecond, kinesisShards, d);
   const millions = deliveries / 1e6;
   const kinesisOnDemand = p.kinesisOnDemandStreamHour * HOURS_PER_MONTH + millions * kinesisOnDemandPerMillion(u, p);
@@ -186,7 +226,7 @@ export function monthlyCost(s: Scenario, u: UnitCosts, d: Deployment, p: Prices)
       d.provisionedReadings.minReadUnits * p.dynamoReadCapacityUnitHour);
   const dynamoStorageAddedPerMonth = ((readingsPerMonth * u.storedItemBytes) / GB) * p.dynamoStorageGbMonth;
   const fargate = fargateMonthly(d, p);
-  const fixedOther = p.secretMonth + d.customMetrics * p.customMetricMonth;
+  const fixedOther = atRestMonthly(d, p);
   const common = lambda + dynamoWrites + dynamoStorageAddedPerMonth + fargate + fixedOther;
   return {
     readingsPerMonth,
@@ -289,7 +329,7 @@ export function archiveMonthlyCost(
   const readingsPerSecond = s.meters / s.cadenceSeconds;
   const deliveriesPerSecond = readingsPerSecond * (1 + d.duplicateShare);
   const deliveriesPerMonth = deliveriesPerSecond * SECONDS_PER_MONTH;
-  const shards = shardsFor(deliveriesPerSecond, u.kinesisRecordBytes);
+  const shards = shardsFor(deliveriesPerSecond, u.kinesisRecordBytes, d.provisionedStreamMaxUtilization);
   const retrieval = ((deliveriesPerMonth * roundUpToKb(u.kinesisRecordBytes)) / GB) * p.kinesisOnDemandRetrievalPerGb;
   const storageFirstMonth = ((deliveriesPerMonth * u.archivedBytesPerRecord) / GB) * p.s3StandardGbMonth;
   const hours = HOURS_PER_MONTH;

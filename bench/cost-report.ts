@@ -3,13 +3,11 @@
  * `prices.ts`, through the arithmetic in `cost-model.ts`. Nothing here is measured; it only writes.
  */
 import { APP_CONFIG_DEFAULTS, READINGS_CAPACITY_DEFAULTS } from '../lib/app-config';
-import { BridgeMetric } from '../bridge/src/metric-names';
-import { IngestMetric } from '../functions/ingest/metric-names';
-import { REJECTION_REASONS } from '../core';
 import { measureArchiveSize } from './archive-size';
 import {
   archiveMonthlyCost,
   archiveStorageFirstYear,
+  atRestMonthly,
   dynamoPerMillion,
   dynamoProvisionedPerMillionWrites,
   fargateMonthly,
@@ -23,7 +21,8 @@ import {
   type Scenario,
   type UnitCosts,
 } from './cost-model';
-import { PRICES_AS_OF, PRICES_REGION, US_EAST_1, type Prices } from './prices';
+import { stackAtRest } from './stack-at-rest';
+import { HOURS_PER_MONTH, PRICES_AS_OF, PRICES_REGION, US_EAST_1, type Prices } from './prices';
 
 /** What the cost page needs from a bench run. */
 export interface CostInputs {
@@ -44,11 +43,20 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /**
+ * A provisioned stream's shards are sized so the average uses at most half of their record and byte limits. A feed's
+ * readings come in a burst at the top of each interval: the bridge's bounded in-flight window spreads it out, but a
+ * backlog drained after an outage arrives at the bridge's full rate. A write beyond a shard's limit is not lost (the
+ * sink retries what Kinesis throttles), only late.
+ */
+export const PROVISIONED_STREAM_MAX_UTILIZATION = 0.5;
+
+/**
  * The deployment assumed: the CDK app's defaults (lib/: ingest Lambda arm64 512 MB, batch size and batching window
  * from `APP_CONFIG_DEFAULTS`, one bridge task of 0.25 vCPU and 0.5 GB on arm64 per feed), 1% duplicate deliveries,
  * and one custom metric per metric name (the ingest `Rejected` metric once per reason).
  */
 export function defaultDeployment(): Deployment {
+  const atRest = stackAtRest(1);
   return {
     lambdaMemoryMb: 512,
     batchSize: APP_CONFIG_DEFAULTS.ingestBatchSize,
@@ -57,7 +65,9 @@ export function defaultDeployment(): Deployment {
     fargateMemoryGb: 0.5,
     fargateTasks: 1,
     duplicateShare: 0.01,
-    customMetrics: Object.keys(BridgeMetric).length + Object.keys(IngestMetric).length - 1 + REJECTION_REASONS.length,
+    customMetrics: atRest.customMetrics,
+    atRest,
+    provisionedStreamMaxUtilization: PROVISIONED_STREAM_MAX_UTILIZATION,
     provisionedReadings: {
       targetUtilization: READINGS_CAPACITY_DEFAULTS.readingsTargetUtilizationPercent / 100,
       minWriteUnits: READINGS_CAPACITY_DEFAULTS.readingsMinWriteUnits,
@@ -71,6 +81,31 @@ const usd = (n: number): string =>
 
 function cadence(seconds: number): string {
   return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+}
+
+/** The rows of the at-rest table: each thing the stack keeps, its count and its monthly dollars. */
+function atRestRows(d: Deployment, p: Prices): string[] {
+  const a = d.atRest;
+  const row = (what: string, count: number, dollars: number) => `| ${what} | ${count} | ${usd(dollars)} |`;
+  return [
+    row(`Fargate task (${d.fargateVcpu} vCPU, ${d.fargateMemoryGb} GB, arm64)`, d.fargateTasks, fargateMonthly(d, p)),
+    row(
+      'Public IPv4 address of the task (public subnets, the default VPC)',
+      a.publicIpv4Addresses,
+      a.publicIpv4Addresses * p.publicIpv4Hour * HOURS_PER_MONTH,
+    ),
+    row('Secrets Manager secret (the MQTT credentials)', a.secrets, a.secrets * p.secretMonth),
+    row('Custom metrics of the bridge and the ingest function', d.customMetrics, d.customMetrics * p.customMetricMonth),
+    row(
+      'Container Insights metrics (an estimate; the bridge-not-running alarm needs them)',
+      a.containerInsightsMetrics,
+      a.containerInsightsMetrics * p.customMetricMonth,
+    ),
+    row('Alarm metrics (standard resolution)', a.alarmMetrics, a.alarmMetrics * p.alarmMetricMonth),
+    row("Dashboard (free if it is one of the account's first three)", a.dashboards, a.dashboards * p.dashboardMonth),
+    row('KMS key (the alarm topic)', a.kmsKeys, a.kmsKeys * p.kmsKeyMonth),
+    `| **Everything at rest besides the stream** | | **${usd(fargateMonthly(d, p) + atRestMonthly(d, p))}** |`,
+  ];
 }
 
 /** The Markdown of `docs/cost.md`. */
@@ -99,7 +134,7 @@ export function costMarkdown(
     '',
     `Prices: **${PRICES_REGION}**, list prices as of ${PRICES_AS_OF}. There is no network on the machine that generated`,
     'this page, so the prices were not fetched: verify them at the AWS pricing pages (Kinesis Data Streams, Lambda,',
-    'DynamoDB, Fargate, Secrets Manager, CloudWatch) and change `bench/prices.ts` if they moved.',
+    'DynamoDB, Fargate, Secrets Manager, CloudWatch, KMS, public IPv4 in Amazon VPC) and change `bench/prices.ts` if they moved.',
     '',
     `Measured figures from the bench run of ${run.generatedAt} (${run.mode} mode), see [performance.md](performance.md):`,
     '',
@@ -121,7 +156,7 @@ export function costMarkdown(
       `duplicate deliveries; ${d.customMetrics} custom CloudWatch metrics; one reading per meter per interval (a meter ` +
       "with several registers counts once per register); rates are averages (the provider's bursts at the top of an " +
       "interval are absorbed by the bridge's window and Kinesis, and do not change the monthly sums). Not counted: " +
-      'data transfer, CloudWatch Logs ingestion, alarms, the VPC (NAT gateway or endpoints), DynamoDB Streams reads by ' +
+      "data transfer, CloudWatch Logs ingestion (the VPC flow log included), an existing VPC's NAT gateway, DynamoDB Streams reads by " +
       'downstream apps, Kinesis extended retention. The handler time was measured against DynamoDB Local on a shared ' +
       'machine; in AWS a DynamoDB write takes a few milliseconds, so treat the Lambda line as an order of magnitude.',
     '',
@@ -141,9 +176,15 @@ export function costMarkdown(
     '',
     '## Per month, by fleet',
     '',
-    `With no readings at all the stack costs ${usd(floor.onDemand)} a month with an on-demand stream, ${usd(floor.provisioned)} with one provisioned shard (Fargate, the stream, the secret, the metrics).`,
+    `With no readings at all the stack costs ${usd(floor.onDemand)} a month with an on-demand stream, ${usd(floor.provisioned)} with one provisioned shard: Fargate, the stream, and what else it keeps running for one feed (\`bench/stack-at-rest.ts\`, checked against the synthesised template):`,
     '',
-    '| Fleet | Readings/month | Kinesis on-demand | Kinesis provisioned (shards) | Lambda (records/invocation) | DynamoDB writes, on demand | DynamoDB writes, provisioned (write units) | DynamoDB storage, one more month kept | Fargate | Secret + metrics | Total, on-demand | Total, provisioned | $ per million readings (on-demand / provisioned) |',
+    '| At rest, one feed | Count | $ per month |',
+    '| --- | --- | --- |',
+    ...atRestRows(d, p),
+    '',
+    `Provisioned shards are sized so the average uses at most ${(d.provisionedStreamMaxUtilization * 100).toFixed(0)}% of a shard's 1,000 records and 1 MiB a second: the readings come in a burst at the top of each interval, and a backlog after an outage drains at the bridge's full rate (a write over the limit is retried by the bridge, not lost, only late).`,
+    '',
+    '| Fleet | Readings/month | Kinesis on-demand | Kinesis provisioned (shards) | Lambda (records/invocation) | DynamoDB writes, on demand | DynamoDB writes, provisioned (write units) | DynamoDB storage, one more month kept | Fargate | At rest (secret, metrics, alarms, dashboard, key, IPv4) | Total, on-demand | Total, provisioned | $ per million readings (on-demand / provisioned) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const s of SCENARIOS) {

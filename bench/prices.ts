@@ -52,6 +52,14 @@ export interface Prices {
   readonly s3GlacierIrGbMonth: number;
   /** Amazon Data Firehose, Kinesis Data Stream as source: per GB ingested, each record rounded up to 5 KB. */
   readonly firehoseIngestPerGb: number;
+  /** A public IPv4 address (a Fargate task in a public subnet has one): per hour, in use or not. */
+  readonly publicIpv4Hour: number;
+  /** CloudWatch: per standard-resolution alarm metric-month (a metric-math alarm pays for each metric in it). */
+  readonly alarmMetricMonth: number;
+  /** CloudWatch: per dashboard-month (the account's first three are free; counted here as if they were taken). */
+  readonly dashboardMonth: number;
+  /** KMS: per customer managed key-month. */
+  readonly kmsKeyMonth: number;
 }
 
 /** us-east-1 list prices, see {@link PRICES_AS_OF}. */
@@ -76,6 +84,10 @@ export const US_EAST_1: Prices = {
   s3StandardIaGbMonth: 0.0125,
   s3GlacierIrGbMonth: 0.004,
   firehoseIngestPerGb: 0.029,
+  publicIpv4Hour: 0.005,
+  alarmMetricMonth: 0.1,
+  dashboardMonth: 3,
+  kmsKeyMonth: 1,
 };
 
 /** Hours in a month, as AWS bills them. */

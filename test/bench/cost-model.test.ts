@@ -1,11 +1,13 @@
 import {
   archiveMonthlyCost,
+  atRestMonthly,
   billedMillis,
   dynamoPerMillion,
   dynamoProvisionedPerMillionWrites,
   effectiveBatch,
   fargateMonthly,
   fitLambdaMillis,
+  floorMonthly,
   kinesisOnDemandPerMillion,
   kinesisProvisionedPerMillion,
   lambdaPerMillion,
@@ -36,6 +38,15 @@ const deployment: Deployment = {
   fargateTasks: 1,
   duplicateShare: 0,
   customMetrics: 0,
+  atRest: {
+    secrets: 0,
+    publicIpv4Addresses: 0,
+    containerInsightsMetrics: 0,
+    alarmMetrics: 0,
+    dashboards: 0,
+    kmsKeys: 0,
+  },
+  provisionedStreamMaxUtilization: 1,
   provisionedReadings: { targetUtilization: 0.7, minWriteUnits: 5, minReadUnits: 5 },
 };
 
@@ -60,6 +71,21 @@ describe('Kinesis arithmetic', () => {
     expect(shardsFor(rate, bytes)).toBe(shards);
   });
 
+  it.each([
+    // [records/s, bytes, the average's largest share of a shard's limits, shards]
+    [1700, 370, 1, 2], // 100,000 meters a minute at 85% of two shards' records
+    [1700, 370, 0.5, 4], // the same with half of each shard left for the burst
+    [499, 370, 0.5, 1],
+    [501, 370, 0.5, 2],
+    [100, 100_000, 0.5, 20], // bytes bind: 10 MB/s at half of 1 MiB/s each
+  ])('%d records/s of %d bytes at most %p of each shard need %d shards', (rate, bytes, max, shards) => {
+    expect(shardsFor(rate, bytes, max)).toBe(shards);
+  });
+
+  it.each([0, -0.5, 1.5, Number.NaN])('refuses a shard utilisation of %p', (max) => {
+    expect(() => shardsFor(100, 370, max)).toThrow(RangeError);
+  });
+
   it('charges on-demand ingest and retrieval per KB-rounded record', () => {
     // 1e6 records x 1 KB = 0.953674 GB x ($0.08 + $0.04)
     expect(kinesisOnDemandPerMillion(units, US_EAST_1)).toBeCloseTo((1e6 * 1024 * 0.12) / 1024 ** 3, 6);
@@ -68,6 +94,43 @@ describe('Kinesis arithmetic', () => {
   it('charges one 25 KB PUT payload unit per small record', () => {
     expect(kinesisProvisionedPerMillion(units, US_EAST_1)).toBeCloseTo(0.014, 6);
     expect(kinesisProvisionedPerMillion({ ...units, kinesisRecordBytes: 30 * 1024 }, US_EAST_1)).toBeCloseTo(0.028, 6);
+  });
+});
+
+describe('the stack at rest', () => {
+  it('sums each thing the stack keeps at its price', () => {
+    // GIVEN one of each, and 10 custom metrics
+    const d: Deployment = {
+      ...deployment,
+      customMetrics: 10,
+      atRest: {
+        secrets: 1,
+        publicIpv4Addresses: 1,
+        containerInsightsMetrics: 20,
+        alarmMetrics: 28,
+        dashboards: 1,
+        kmsKeys: 1,
+      },
+    };
+    // THEN $0.40 + 30 x $0.30 + 28 x $0.10 + $3 + $1 + 730 h x $0.005
+    expect(atRestMonthly(d, US_EAST_1)).toBeCloseTo(0.4 + 9 + 2.8 + 3 + 1 + 3.65, 6);
+    // AND the floor and every fleet's fixed costs carry it
+    const withNothing = atRestMonthly(deployment, US_EAST_1);
+    expect(withNothing).toBe(0);
+    const fleet = { meters: 1000, cadenceSeconds: 900 };
+    expect(monthlyCost(fleet, units, d, US_EAST_1).fixedOther).toBeCloseTo(atRestMonthly(d, US_EAST_1), 6);
+    expect(floorMonthly(d, US_EAST_1).onDemand - floorMonthly(deployment, US_EAST_1).onDemand).toBeCloseTo(
+      atRestMonthly(d, US_EAST_1),
+      6,
+    );
+  });
+
+  it('sizes the provisioned stream with the deployment headroom', () => {
+    const fleet = { meters: 100_000, cadenceSeconds: 60 };
+    expect(monthlyCost(fleet, units, deployment, US_EAST_1).kinesisShards).toBe(2);
+    expect(
+      monthlyCost(fleet, units, { ...deployment, provisionedStreamMaxUtilization: 0.5 }, US_EAST_1).kinesisShards,
+    ).toBe(4);
   });
 });
 
