@@ -12,3 +12,4 @@ export * from './stream-record';
 export * from './table-layout';
 export * from './raw-archive';
 export * from './replay';
+export * from './lanes';

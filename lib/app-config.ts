@@ -5,7 +5,7 @@
  * received and what is allowed, so a deployer fixes them all in one go. Values given with `-c` arrive as strings:
  * numbers and the `feeds` array (JSON text) are accepted in that form too.
  */
-import { DEFAULT_QUARANTINE_RETENTION_DAYS, validateSubscriptionFilter } from '../core';
+import { DEFAULT_QUARANTINE_RETENTION_DAYS, laneClientIds, MAX_LANES, validateSubscriptionFilter } from '../core';
 import { DEFAULT_ARCHIVE_RETENTION_DAYS, RAW_ARCHIVE_LIMITS } from './raw-archive';
 
 /** One MQTT feed: one bridge service holding one persistent session. */
@@ -24,6 +24,22 @@ export interface FeedConfig {
   readonly credentialsSecret: string;
   /** MQTT protocol version, 4 (3.1.1) or 5; unset leaves the bridge's default. */
   readonly protocolVersion?: 4 | 5;
+  /**
+   * Several sessions for the feed, all held by its one bridge task (see docs/deploy.md, "Lanes"): the feed split by
+   * filters, each lane its own (`topics` is then every lane's filters), or one MQTT 5 shared subscription
+   * (`$share/<group>/<filter>`) that the broker spreads over `count` sessions. @default - one session
+   */
+  readonly lanes?: FeedLanes;
+}
+
+/** How a feed is split over several sessions. */
+export type FeedLanes =
+  | { readonly kind: 'filters'; readonly groups: readonly (readonly string[])[] }
+  | { readonly kind: 'shared'; readonly group: string; readonly count: number };
+
+/** How many sessions a feed holds. */
+export function laneCount(feed: FeedConfig): number {
+  return feed.lanes === undefined ? 1 : feed.lanes.kind === 'filters' ? feed.lanes.groups.length : feed.lanes.count;
 }
 
 /** Kinesis capacity modes the app supports. */
@@ -149,7 +165,19 @@ export const CONTEXT_KEYS = [
 /** One of {@link CONTEXT_KEYS}. */
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
-const FEED_KEYS = ['name', 'brokerUrl', 'clientId', 'topics', 'credentialsSecret', 'protocolVersion'] as const;
+const FEED_KEYS = [
+  'name',
+  'brokerUrl',
+  'clientId',
+  'topics',
+  'credentialsSecret',
+  'protocolVersion',
+  'lanes',
+  'sharedGroup',
+] as const;
+
+/** An MQTT 5 shared subscription's group name, as the bridge accepts it (MQTT_SHARED_GROUP). */
+const SHARED_GROUP = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The context is wrong: every problem found, one line each. */
 export class AppConfigError extends Error {
@@ -301,31 +329,16 @@ function parseFeed(problems: Problems, path: string, raw: unknown): FeedConfig |
   if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
     problems.add(`${path}.clientId`, clientId, 'allowed: 1 to 128 printable ASCII characters without spaces');
   }
+  const lanes = parseLanes(problems, path, feed);
   const filters: string[] = [];
-  if (!Array.isArray(topics) || topics.length === 0) {
-    problems.add(`${path}.topics`, topics, 'allowed: a non-empty array of subscription filters');
+  // lanes as filter groups (valid or not): every lane names its own filters, so topics is not read
+  if (feed.lanes !== undefined && feed.sharedGroup === undefined) {
+    if (topics !== undefined) {
+      problems.add(`${path}.topics`, topics, 'not allowed with lanes given as filter groups: every lane names its own');
+    }
+    for (const group of lanes?.kind === 'filters' ? lanes.groups : []) filters.push(...group);
   } else {
-    topics.forEach((topic: unknown, i) => {
-      const at = `${path}.topics[${i}]`;
-      if (typeof topic !== 'string') {
-        problems.add(at, topic, 'allowed: a subscription filter string');
-        return;
-      }
-      if (topic.includes(',')) {
-        problems.add(at, topic, 'allowed: a filter without commas (the bridge reads MQTT_TOPICS comma-separated)');
-        return;
-      }
-      const result = validateSubscriptionFilter(topic);
-      if (!result.ok) {
-        problems.add(at, topic, `not allowed: ${result.message}`);
-        return;
-      }
-      if (filters.includes(topic)) {
-        problems.add(at, topic, 'allowed: each filter once');
-        return;
-      }
-      filters.push(topic);
-    });
+    filters.push(...parseFilters(problems, `${path}.topics`, topics, []));
   }
   if (
     typeof credentialsSecret !== 'string' ||
@@ -343,6 +356,13 @@ function parseFeed(problems: Problems, path: string, raw: unknown): FeedConfig |
     if (v === 4 || v === 5) version = v;
     else problems.add(`${path}.protocolVersion`, protocolVersion, 'allowed: 4 (MQTT 3.1.1) or 5 (MQTT 5)');
   }
+  if (lanes?.kind === 'shared' && version !== 5) {
+    problems.add(
+      `${path}.protocolVersion`,
+      protocolVersion,
+      'allowed: 5 with sharedGroup (a shared subscription, $share/<group>/<filter>, is MQTT 5)',
+    );
+  }
   if (problems.lines.length > before || broker === undefined) return undefined;
   return {
     name: name as string,
@@ -352,7 +372,76 @@ function parseFeed(problems: Problems, path: string, raw: unknown): FeedConfig |
     topics: filters,
     credentialsSecret: credentialsSecret as string,
     ...(version === undefined ? {} : { protocolVersion: version }),
+    ...(lanes === undefined ? {} : { lanes }),
   };
+}
+
+/**
+ * A non-empty list of subscription filters at `path`, each valid, without commas and new (`seen` holds the filters
+ * of the feed's other lanes); the ones that pass.
+ */
+function parseFilters(problems: Problems, path: string, raw: unknown, seen: string[]): string[] {
+  const filters: string[] = [];
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problems.add(path, raw, 'allowed: a non-empty array of subscription filters');
+    return filters;
+  }
+  raw.forEach((topic: unknown, i) => {
+    const at = `${path}[${i}]`;
+    if (typeof topic !== 'string') {
+      problems.add(at, topic, 'allowed: a subscription filter string');
+      return;
+    }
+    if (topic.includes(',') || topic.includes(';')) {
+      problems.add(at, topic, 'allowed: a filter without "," or ";" (the bridge reads its filter lists split on them)');
+      return;
+    }
+    const result = validateSubscriptionFilter(topic);
+    if (!result.ok) {
+      problems.add(at, topic, `not allowed: ${result.message}`);
+      return;
+    }
+    if (filters.includes(topic) || seen.includes(topic)) {
+      problems.add(at, topic, 'allowed: each filter once in a feed (a filter in two lanes would deliver twice)');
+      return;
+    }
+    filters.push(topic);
+  });
+  return filters;
+}
+
+/** A feed's `lanes` (and `sharedGroup`): undefined for one session. */
+function parseLanes(problems: Problems, path: string, feed: Record<string, unknown>): FeedLanes | undefined {
+  const { lanes, sharedGroup } = feed;
+  const range = `2 to ${MAX_LANES}`;
+  if (sharedGroup !== undefined) {
+    if (typeof sharedGroup !== 'string' || !SHARED_GROUP.test(sharedGroup)) {
+      problems.add(`${path}.sharedGroup`, sharedGroup, 'allowed: 1 to 64 characters of A-Z a-z 0-9 _ . -');
+      return undefined;
+    }
+    const count = typeof lanes === 'string' ? Number(lanes) : lanes;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 2 || count > MAX_LANES) {
+      problems.add(`${path}.lanes`, lanes, `allowed with sharedGroup: the number of sessions sharing it, ${range}`);
+      return undefined;
+    }
+    return { kind: 'shared', group: sharedGroup, count };
+  }
+  if (lanes === undefined) return undefined;
+  if (!Array.isArray(lanes) || lanes.length < 2 || lanes.length > MAX_LANES) {
+    problems.add(
+      `${path}.lanes`,
+      lanes,
+      `allowed: ${range} arrays of filters, one per session (or a number of sessions with sharedGroup)`,
+    );
+    return undefined;
+  }
+  const seen: string[] = [];
+  const groups = lanes.map((group: unknown, i) => {
+    const filters = parseFilters(problems, `${path}.lanes[${i}]`, group, seen);
+    seen.push(...filters);
+    return filters;
+  });
+  return { kind: 'filters', groups };
 }
 
 function parseFeeds(problems: Problems, raw: unknown): FeedConfig[] {
@@ -394,18 +483,19 @@ function parseFeeds(problems: Problems, raw: unknown): FeedConfig[] {
       );
       return;
     }
-    const sameClient = byClientId.get(feed.clientId);
-    if (sameClient !== undefined) {
+    const sessions = laneClientIds(feed.clientId, laneCount(feed));
+    const clash = sessions.find((id) => byClientId.has(id));
+    if (clash !== undefined) {
       problems.add(
         `feeds[${i}].clientId`,
         feed.clientId,
-        `already used by feeds[${sameClient}]; each feed needs its own client id (two sessions with one client id kick each other off the broker)`,
+        `its session ${JSON.stringify(clash)} is already used by feeds[${byClientId.get(clash)}]; each session needs its own client id (two sessions with one client id kick each other off the broker; a feed of n lanes uses <clientId>-1 to -n)`,
       );
       return;
     }
     byName.set(feed.name, i);
     byConstructId.set(feedConstructId(feed.name), i);
-    byClientId.set(feed.clientId, i);
+    for (const id of sessions) byClientId.set(id, i);
     feeds.push(feed);
   });
   return feeds;

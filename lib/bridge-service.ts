@@ -206,7 +206,7 @@ export class BridgeService extends Construct {
     const environment: Record<string, string> = {
       MQTT_URL: feed.brokerUrl,
       MQTT_CLIENT_ID: feed.clientId,
-      MQTT_TOPICS: feed.topics.join(','),
+      ...laneEnvironment(feed),
       MQTT_CREDENTIALS_SECRET_ID: feed.credentialsSecret,
       BRIDGE_SESSION_MARKER_SECRET_ID: this.sessionMarker.secretArn,
       KINESIS_STREAM_NAME: stream.streamName,
@@ -293,4 +293,18 @@ export class BridgeService extends Construct {
       enableExecuteCommand: false,
     });
   }
+}
+
+/**
+ * The bridge's filter variables for a feed: `MQTT_TOPICS` for one session; with lanes, every lane's filters
+ * (`MQTT_LANE_TOPICS`, lanes separated by ";") or one shared subscription over `MQTT_LANES` sessions
+ * (`MQTT_SHARED_GROUP`). The bridge refuses `MQTT_TOPICS` beside `MQTT_LANE_TOPICS`.
+ */
+export function laneEnvironment(feed: FeedConfig): Record<string, string> {
+  const lanes = feed.lanes;
+  if (lanes?.kind === 'filters') return { MQTT_LANE_TOPICS: lanes.groups.map((g) => g.join(',')).join(';') };
+  if (lanes?.kind === 'shared') {
+    return { MQTT_TOPICS: feed.topics.join(','), MQTT_SHARED_GROUP: lanes.group, MQTT_LANES: String(lanes.count) };
+  }
+  return { MQTT_TOPICS: feed.topics.join(',') };
 }

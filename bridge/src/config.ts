@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { validateSubscriptionFilter } from '../../core';
+import { laneClientIds, MAX_LANES, validateSubscriptionFilter } from '../../core';
 import { ConfigError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
@@ -111,8 +111,8 @@ export const DEFAULTS = {
   LOG_LEVEL: 'INFO',
 } as const satisfies Record<string, number | string>;
 
-/** The most lanes (sessions) one bridge holds. */
-export const MAX_LANES = 16;
+/** The most lanes (sessions) one bridge holds (`core/lanes.ts`, the CDK app checks the same). */
+export { MAX_LANES };
 
 /** The most a MQTT 5 receive maximum can be. */
 const MAX_RECEIVE_MAXIMUM = 65_535;
@@ -266,8 +266,9 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
       `MQTT_LANES is ${laneCount} without MQTT_LANE_TOPICS or MQTT_SHARED_GROUP: ${laneCount} sessions on the same filters would each receive every message; split the feed by filters (MQTT_LANE_TOPICS) or share one subscription (MQTT_SHARED_GROUP, MQTT 5)`,
     );
   }
+  const laneIds = laneClientIds(clientId, laneCount);
   const lanes: LaneConfig[] = Array.from({ length: laneCount }, (_, i) => ({
-    clientId: laneCount === 1 ? clientId : `${clientId}-${i + 1}`,
+    clientId: laneIds[i]!,
     topics: laneTopicGroups
       ? (laneTopicGroups[i] ?? [])
       : sharedGroup !== undefined

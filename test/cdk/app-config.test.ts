@@ -1,5 +1,5 @@
 /** Context validation: every bad value stops synth with one line naming it, what was received and what is allowed. */
-import { APP_CONFIG_DEFAULTS, AppConfigError, feedConstructId, parseAppConfig } from '../../lib/app-config';
+import { APP_CONFIG_DEFAULTS, AppConfigError, feedConstructId, laneCount, parseAppConfig } from '../../lib/app-config';
 import { EXAMPLE_CONTEXT } from './support/pipeline';
 
 const feed = (overrides: Record<string, unknown> = {}) => ({
@@ -110,12 +110,69 @@ describe('app config', () => {
     [
       'a topic with a comma',
       { feeds: [feed({ topics: ['meters/outbound/a,b/#'] })] },
-      'feeds[0].topics[0]: got "meters/outbound/a,b/#"; allowed: a filter without commas',
+      'feeds[0].topics[0]: got "meters/outbound/a,b/#"; allowed: a filter without "," or ";"',
     ],
     [
       'a client id used by two feeds',
       { feeds: [feed(), feedB({ clientId: 'example-bridge-feed-a' })] },
-      'feeds[1].clientId: got "example-bridge-feed-a"; already used by feeds[0]; each feed needs its own client id',
+      'feeds[1].clientId: got "example-bridge-feed-a"; its session "example-bridge-feed-a" is already used by feeds[0]; each session needs its own client id',
+    ],
+    [
+      "a client id that is another feed's lane",
+      {
+        feeds: [
+          feed({ sharedGroup: 'g', lanes: 2, protocolVersion: 5 }),
+          feedB({ clientId: 'example-bridge-feed-a-2' }),
+        ],
+      },
+      'feeds[1].clientId: got "example-bridge-feed-a-2"; its session "example-bridge-feed-a-2" is already used by feeds[0]',
+    ],
+    [
+      'one lane only',
+      { feeds: [feed({ topics: undefined, lanes: [['meters/outbound/a/#']] })] },
+      'feeds[0].lanes: got [["meters/outbound/a/#"]]; allowed: 2 to 16 arrays of filters, one per session',
+    ],
+    [
+      'seventeen lanes',
+      {
+        feeds: [feed({ topics: undefined, lanes: Array.from({ length: 17 }, (_, i) => [`meters/outbound/c${i}/#`]) })],
+      },
+      'feeds[0].lanes: got [["meters/outbound/c0/#"],',
+    ],
+    [
+      'lanes beside topics',
+      { feeds: [feed({ lanes: [['meters/outbound/a/#'], ['meters/outbound/b/#']] })] },
+      'feeds[0].topics: got ["meters/outbound/example-customer-a/#"]; not allowed with lanes given as filter groups',
+    ],
+    [
+      'a filter in two lanes',
+      { feeds: [feed({ topics: undefined, lanes: [['meters/outbound/a/#'], ['meters/outbound/a/#']] })] },
+      'feeds[0].lanes[1][0]: got "meters/outbound/a/#"; allowed: each filter once in a feed',
+    ],
+    [
+      "a lane's filter outside a customer",
+      { feeds: [feed({ topics: undefined, lanes: [['meters/outbound/a/#'], ['#']] })] },
+      'feeds[0].lanes[1][0]: got "#"; not allowed: subscription filter "#" must start with',
+    ],
+    [
+      'an empty lane',
+      { feeds: [feed({ topics: undefined, lanes: [['meters/outbound/a/#'], []] })] },
+      'feeds[0].lanes[1]: got []; allowed: a non-empty array of subscription filters',
+    ],
+    [
+      'a shared group without a number of lanes',
+      { feeds: [feed({ sharedGroup: 'bridge', protocolVersion: 5 })] },
+      'feeds[0].lanes: got nothing; allowed with sharedGroup: the number of sessions sharing it, 2 to 16',
+    ],
+    [
+      'a shared group on MQTT 3.1.1',
+      { feeds: [feed({ sharedGroup: 'bridge', lanes: 4 })] },
+      'feeds[0].protocolVersion: got nothing; allowed: 5 with sharedGroup',
+    ],
+    [
+      'a shared group name with a slash',
+      { feeds: [feed({ sharedGroup: 'a/b', lanes: 4, protocolVersion: 5 })] },
+      'feeds[0].sharedGroup: got "a/b"; allowed: 1 to 64 characters',
     ],
     [
       'a feed name used twice',
@@ -250,6 +307,35 @@ describe('app config', () => {
     const lines = problems(context);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(expected);
+  });
+
+  it.each<[string, Record<string, unknown>, unknown, number]>([
+    [
+      'split by filters',
+      {
+        topics: undefined,
+        lanes: [['meters/outbound/a/sub-1/#'], ['meters/outbound/a/sub-2/#', 'meters/outbound/b/#']],
+      },
+      {
+        kind: 'filters',
+        groups: [['meters/outbound/a/sub-1/#'], ['meters/outbound/a/sub-2/#', 'meters/outbound/b/#']],
+      },
+      2,
+    ],
+    [
+      'one shared subscription (-c text)',
+      { sharedGroup: 'meter-bridge', lanes: '4', protocolVersion: '5' },
+      { kind: 'shared', group: 'meter-bridge', count: 4 },
+      4,
+    ],
+  ])('reads a feed with lanes %s', (_name, overrides, lanes, sessions) => {
+    const [a] = parse({ feeds: [feed(overrides), feedB()] }).feeds;
+    expect(a?.lanes).toEqual(lanes);
+    expect(laneCount(a!)).toBe(sessions);
+    // the feed's topics are every filter it subscribes to
+    expect(a?.topics).toEqual(
+      (lanes as { kind: string; groups?: string[][] }).groups?.flat() ?? ['meters/outbound/example-customer-a/#'],
+    );
   });
 
   it('reports every problem at once, one line each', () => {

@@ -11,6 +11,7 @@ import {
   pipelineInExistingVpc,
 } from './support/pipeline';
 import { resourcesOf, roleActions } from './support/policies';
+import { loadConfig } from '../../bridge/src/config';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -120,6 +121,58 @@ describe('bridge services', () => {
       ).find((e) => e.Name === 'MQTT_PROTOCOL_VERSION')?.Value;
     expect(envOf(0)).toBe('5');
     expect(envOf(1)).toBeUndefined();
+  });
+
+  it.each<[string, Record<string, unknown>, Record<string, string>, { clientId: string; topics: string[] }[]]>([
+    [
+      'split by filters',
+      {
+        topics: undefined,
+        lanes: [['meters/outbound/example-customer-a/sub-1/#'], ['meters/outbound/example-customer-a/sub-2/#']],
+      },
+      {
+        MQTT_LANE_TOPICS: 'meters/outbound/example-customer-a/sub-1/#;meters/outbound/example-customer-a/sub-2/#',
+      },
+      [
+        { clientId: 'example-bridge-feed-a-1', topics: ['meters/outbound/example-customer-a/sub-1/#'] },
+        { clientId: 'example-bridge-feed-a-2', topics: ['meters/outbound/example-customer-a/sub-2/#'] },
+      ],
+    ],
+    [
+      'on one shared subscription',
+      { sharedGroup: 'meter-bridge', lanes: 2, protocolVersion: 5 },
+      { MQTT_TOPICS: 'meters/outbound/example-customer-a/#', MQTT_SHARED_GROUP: 'meter-bridge', MQTT_LANES: '2' },
+      [
+        { clientId: 'example-bridge-feed-a-1', topics: ['$share/meter-bridge/meters/outbound/example-customer-a/#'] },
+        { clientId: 'example-bridge-feed-a-2', topics: ['$share/meter-bridge/meters/outbound/example-customer-a/#'] },
+      ],
+    ],
+  ])("holds a feed's lanes %s in its one task, as the bridge reads them", (_name, lanes, expected, sessions) => {
+    // GIVEN a feed with lanes
+    const feeds = exampleFeeds().map((f, i) => (i === 0 ? { ...f, ...lanes } : f));
+    const { stack: s, template: t } = buildPipeline(exampleConfig({ feeds }));
+    const resources = t.toJSON().Resources as Resources;
+    const container = (
+      resources[logicalId(s.bridges[0]!.taskDefinition)]!.Properties.ContainerDefinitions as {
+        Environment: { Name: string; Value: unknown }[];
+      }[]
+    )[0]!;
+    const env = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+    // THEN its container gets the lane variables (and no MQTT_TOPICS beside MQTT_LANE_TOPICS)
+    expect(env).toMatchObject(expected);
+    if (expected.MQTT_LANE_TOPICS) expect(env.MQTT_TOPICS).toBeUndefined();
+    // AND the bridge's own configuration reads them as these sessions
+    const bridgeEnv = Object.fromEntries(
+      Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+    const read = loadConfig({ ...bridgeEnv, KINESIS_STREAM_NAME: 'stream', AWS_REGION: 'eu-west-1' });
+    expect(read.lanes.map((l) => ({ clientId: l.clientId, topics: l.topics }))).toEqual(sessions);
+    // AND one service runs one task holding them all: no two holders of a client id
+    expect(
+      Object.values(resources)
+        .filter((r) => r.Type === 'AWS::ECS::Service')
+        .map((r) => r.Properties.DesiredCount),
+    ).toEqual([1, 1]);
   });
 
   describe('network', () => {
