@@ -55,6 +55,12 @@ export interface MqttTap {
   readonly tap: (connectionNumber: number, close: () => void) => ConnectionTap;
   /** Connections closed by the tap after a SUBACK for a filter outside the grant (see `kickOutside`). */
   readonly kicks: number;
+  /** CONNACKs with session present, by the client id of the CONNECT they answered (a lane's, say). */
+  readonly sessionsPresentByClient: Readonly<Record<string, number>>;
+  /** CONNECTs by client id. */
+  readonly connectsByClient: Readonly<Record<string, number>>;
+  /** Closes the open connections of one client id (one lane of a bridge) and returns how many it closed. */
+  cut(clientId: string): number;
 }
 
 /** Options of {@link createMqttTap}. */
@@ -113,8 +119,12 @@ export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
     disconnects: 0,
     lastPubackAt: 0,
   };
+  const sessionsPresentByClient: Record<string, number> = {};
+  const connectsByClient: Record<string, number> = {};
+  const open = new Map<string, Set<() => void>>();
   const tap = (_n: number, close: () => void): ConnectionTap => {
     let foreignFilter = false;
+    let clientId: string | undefined;
     // Packet ids of QoS 1 PUBLISHes on this connection not yet acknowledged, in arrival order; an id can appear twice
     // when the broker reuses one still in flight. Acknowledged entries become -1 until the head passes them.
     const awaiting: number[] = [];
@@ -128,10 +138,17 @@ export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
       }
     };
     return {
+      closed: () => {
+        if (clientId !== undefined) open.get(clientId)?.delete(close);
+      },
       fromServer: mqttPacketSplitter((type, flags, body) => {
         if (type === CONNACK && body.length >= 2) {
           counts.connacks[body[1]!] = (counts.connacks[body[1]!] ?? 0) + 1;
-          if ((body[0]! & 1) === 1) counts.sessionsPresent += 1;
+          if ((body[0]! & 1) === 1) {
+            counts.sessionsPresent += 1;
+            if (clientId !== undefined)
+              sessionsPresentByClient[clientId] = (sessionsPresentByClient[clientId] ?? 0) + 1;
+          }
         } else if (type === PUBLISH && ((flags >> 1) & 3) === 1) {
           const topicLength = body.readUInt16BE(0);
           const id = body.readUInt16BE(2 + topicLength);
@@ -153,8 +170,14 @@ export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
         }
       }),
       fromClient: mqttPacketSplitter((type, _flags, body) => {
-        if (type === CONNECT) counts.connects += 1;
-        else if (type === SUBSCRIBE) {
+        if (type === CONNECT) {
+          counts.connects += 1;
+          clientId = connectClientId(body);
+          connectsByClient[clientId] = (connectsByClient[clientId] ?? 0) + 1;
+          const set = open.get(clientId) ?? new Set();
+          set.add(close);
+          open.set(clientId, set);
+        } else if (type === SUBSCRIBE) {
           counts.subscribes += 1;
           if (options.kickOutside !== undefined) {
             // Packet id, then (length, filter, options) triples (MQTT 3.1.1, 3.8.3).
@@ -192,5 +215,36 @@ export function createMqttTap(options: MqttTapOptions = {}): MqttTap {
     get kicks() {
       return kicks;
     },
+    sessionsPresentByClient,
+    connectsByClient,
+    cut(id) {
+      const closers = [...(open.get(id) ?? [])];
+      open.delete(id);
+      for (const close of closers) close();
+      return closers.length;
+    },
   };
+}
+
+/**
+ * The client id of a CONNECT packet's body: protocol name, level, flags and keep-alive, the properties in MQTT 5,
+ * then the client id (MQTT 3.1.1, 3.1.2 and 3.1.3; MQTT 5, 3.1.2.11).
+ */
+export function connectClientId(body: Buffer): string {
+  let at = 2 + body.readUInt16BE(0);
+  const level = body[at]!;
+  at += 4; // level, flags, keep-alive
+  if (level === 5) {
+    let length = 0;
+    let multiplier = 1;
+    for (;;) {
+      const byte = body[at++]!;
+      length += (byte & 0x7f) * multiplier;
+      multiplier *= 128;
+      if ((byte & 0x80) === 0) break;
+    }
+    at += length;
+  }
+  const idLength = body.readUInt16BE(at);
+  return body.subarray(at + 2, at + 2 + idLength).toString('utf8');
 }
