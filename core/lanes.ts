@@ -7,6 +7,9 @@
 /** The most lanes one feed may have. */
 export const MAX_LANES = 16;
 
+/** An MQTT 5 shared subscription's group name (`$share/<group>/<filter>`): no `/`, `+` or `#`. */
+export const SHARED_GROUP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 /** The client id of each of a feed's `lanes` sessions: the feed's own with one lane, `<clientId>-<n>` with more. */
 export function laneClientIds(clientId: string, lanes: number): string[] {
   return lanes === 1 ? [clientId] : Array.from({ length: lanes }, (_, i) => `${clientId}-${i + 1}`);

@@ -5,7 +5,13 @@
  * received and what is allowed, so a deployer fixes them all in one go. Values given with `-c` arrive as strings:
  * numbers and the `feeds` array (JSON text) are accepted in that form too.
  */
-import { DEFAULT_QUARANTINE_RETENTION_DAYS, laneClientIds, MAX_LANES, validateSubscriptionFilter } from '../core';
+import {
+  DEFAULT_QUARANTINE_RETENTION_DAYS,
+  laneClientIds,
+  MAX_LANES,
+  SHARED_GROUP_NAME,
+  validateSubscriptionFilter,
+} from '../core';
 import { DEFAULT_ARCHIVE_RETENTION_DAYS, RAW_ARCHIVE_LIMITS } from './raw-archive';
 
 /** One MQTT feed: one bridge service holding one persistent session. */
@@ -175,9 +181,6 @@ const FEED_KEYS = [
   'lanes',
   'sharedGroup',
 ] as const;
-
-/** An MQTT 5 shared subscription's group name, as the bridge accepts it (MQTT_SHARED_GROUP). */
-const SHARED_GROUP = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The context is wrong: every problem found, one line each. */
 export class AppConfigError extends Error {
@@ -415,7 +418,7 @@ function parseLanes(problems: Problems, path: string, feed: Record<string, unkno
   const { lanes, sharedGroup } = feed;
   const range = `2 to ${MAX_LANES}`;
   if (sharedGroup !== undefined) {
-    if (typeof sharedGroup !== 'string' || !SHARED_GROUP.test(sharedGroup)) {
+    if (typeof sharedGroup !== 'string' || !SHARED_GROUP_NAME.test(sharedGroup)) {
       problems.add(`${path}.sharedGroup`, sharedGroup, 'allowed: 1 to 64 characters of A-Z a-z 0-9 _ . -');
       return undefined;
     }

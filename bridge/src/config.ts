@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { laneClientIds, MAX_LANES, validateSubscriptionFilter } from '../../core';
+import { laneClientIds, MAX_LANES, SHARED_GROUP_NAME, validateSubscriptionFilter } from '../../core';
 import { ConfigError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
@@ -250,7 +250,7 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     if (laneTopicGroups) {
       problems.push('MQTT_SHARED_GROUP and MQTT_LANE_TOPICS are both set: split the feed one way');
     }
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(sharedGroup)) {
+    if (!SHARED_GROUP_NAME.test(sharedGroup)) {
       problems.push(
         `MQTT_SHARED_GROUP must be 1-64 characters of A-Z a-z 0-9 _ . - (no "/", "+", "#"), got ${JSON.stringify(sharedGroup)}`,
       );
@@ -266,9 +266,8 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
       `MQTT_LANES is ${laneCount} without MQTT_LANE_TOPICS or MQTT_SHARED_GROUP: ${laneCount} sessions on the same filters would each receive every message; split the feed by filters (MQTT_LANE_TOPICS) or share one subscription (MQTT_SHARED_GROUP, MQTT 5)`,
     );
   }
-  const laneIds = laneClientIds(clientId, laneCount);
-  const lanes: LaneConfig[] = Array.from({ length: laneCount }, (_, i) => ({
-    clientId: laneIds[i]!,
+  const lanes: LaneConfig[] = laneClientIds(clientId, laneCount).map((laneClientId, i) => ({
+    clientId: laneClientId,
     topics: laneTopicGroups
       ? (laneTopicGroups[i] ?? [])
       : sharedGroup !== undefined
