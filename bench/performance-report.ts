@@ -142,9 +142,11 @@ function sessionWhy(f: Figure, r: BenchResults): string {
   const served = (cell.window * 1000) / (d.meanCallMillis + cell.rttMillis);
   return (
     `at the latency the stand-in really served (${d.meanCallMillis.toFixed(1)} ms) the bound is ${formatNumber(served)} msg/s, ` +
-    `of which this is ${((f.value / served) * 100).toFixed(0)}%; the rest of each cycle is the refill on the one event loop ` +
-    "(the answer handled, the PUBACKs written, the next PUBLISHes read and encoded) and the proxy's own timers, which " +
-    'weigh most where L + RTT is smallest'
+    `of which this is ${((f.value / served) * 100).toFixed(0)}%. The rest of each cycle is the refill on the one event ` +
+    "loop (the answer handled, the PUBACKs written, the next PUBLISHes read and encoded) and the proxy's own timers, " +
+    'not timed apart. Where the per-round figures are far apart, something comes and goes between runs: the one found ' +
+    "so far was Nagle's algorithm on the bridge's MQTT socket (a batch's PUBACKs waited for the broker's TCP ACK of " +
+    'the batch before; with RTT = 30 ms, rounds at 66% or 97%), turned off since in bridge/src/mqtt-session.ts'
   );
 }
 

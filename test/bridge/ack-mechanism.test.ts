@@ -9,6 +9,7 @@ import type { Bridge } from '../../bridge/src/bridge';
 import {
   bridgeEnv,
   kinesisClientFor,
+  noDelayOfSocketsTo,
   numbered,
   publishAll,
   startInProcessBridge,
@@ -84,6 +85,9 @@ describe('acknowledgement after persist', () => {
     // AND the window was used: several messages per PutRecords call, not one per round trip
     expect(calls.length).toBeLessThan(500);
     expect(numbersIn(await kinesis.readAll()).size).toBe(1000);
+    // AND the socket to the broker has Nagle's algorithm off: a batch's PUBACKs never wait in the kernel for the TCP
+    // ACK of the batch before (on a real round trip that cost a third of the throughput: bench/broker-window.ts)
+    expect(noDelayOfSocketsTo(mqttProxy.port)).toEqual([true]);
   });
 
   it('sends PUBACKs in PUBLISH order when a later PutRecords call is answered before an earlier one', async () => {

@@ -15,6 +15,7 @@ import type { BridgeLogger } from '../../bridge/src/logger';
 import {
   bridgeEnv,
   getStatusCode,
+  noDelayOfSocketsTo,
   numbered,
   numbersIn,
   publishAll,
@@ -121,6 +122,8 @@ describe('connection errors', () => {
     });
     await waitUntil(() => bridge!.status().acked >= 10, 10_000, 'acked');
     expect(numbersIn(await kinesis.readAll()).size).toBeGreaterThanOrEqual(10);
+    // AND its TLS socket to the broker has Nagle's algorithm off: PUBACKs do not wait for the broker's TCP ACK
+    expect(noDelayOfSocketsTo(broker.port)).toEqual([true]);
   });
 
   it('fails with a clear error and a growing backoff when the password is wrong', async () => {

@@ -3,6 +3,7 @@
  * child process (`node --import tsx bridge/src/main.ts`) or in process, a publisher, and polling helpers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -303,4 +304,21 @@ export function numbered(
 /** The set of `n` values found in records. */
 export function numbersIn(records: StreamRecord[]): Set<number> {
   return new Set(records.map((r) => (JSON.parse(Buffer.from(r.payload).toString('utf8')) as { n: number }).n));
+}
+
+/**
+ * Whether Nagle's algorithm is off (TCP_NODELAY) on each socket of this process connected to 127.0.0.1:`port`.
+ * Node has no public getter: this reads its own record of `setNoDelay` (the `kSetNoDelay` symbol on net.Socket,
+ * Node 20) on the handles `process._getActiveHandles()` lists. False for a socket on which it was never called.
+ */
+export function noDelayOfSocketsTo(port: number): boolean[] {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  const sockets = handles.filter(
+    (h): h is Socket => h instanceof Socket && h.remotePort === port && h.remoteAddress === '127.0.0.1',
+  );
+  return sockets.map((s) => {
+    const symbol = Object.getOwnPropertySymbols(s).find((x) => x.description === 'kSetNoDelay');
+    if (!symbol) throw new Error('this Node.js keeps no kSetNoDelay on its sockets: update noDelayOfSocketsTo');
+    return (s as unknown as Record<symbol, unknown>)[symbol] === true;
+  });
 }
