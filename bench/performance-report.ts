@@ -77,11 +77,10 @@ function microsPerMessage(r: BenchResults): string {
  */
 export const EXPLANATIONS: Record<string, (r: BenchResults) => string> = {
   'bridge.instant-sink': (r) =>
-    `the bridge spends ${microsPerMessage(r)} of CPU per message on this machine. A CPU profile of an instant-sink ` +
-    'drain (node --cpu-prof, 50,000 messages) puts about 8% of the time in constructing one `DeferredAck` error per ' +
-    'message (bridge/src/mqtt-session.ts calls `callback(new DeferredAck())`; an Error captures a stack trace each ' +
-    'time) and 13% in garbage collection, then the stream record (JSON, base64, topic parse) and one PUBACK write per ' +
-    'message. Reusing a single DeferredAck instance would remove the first item (MQTT.js only passes it on)',
+    `the bridge spends ${microsPerMessage(r)} of CPU per message on this machine. A CPU profile of a drain (node ` +
+    '--cpu-prof, W = 1000) puts most of it in garbage collection (about 8%), the stream record (JSON, base64, topic ' +
+    "parse, about 10%), MQTT.js's packet parsing and its debug logger (about 4% even when disabled), and the PUBACK " +
+    'writes',
   'bridge.kinesis-sink': () =>
     'both sides are the same `KinesisSink` against the same kinesalite; the bridge adds MQTT, the stream record and ' +
     'the PUBACKs in the same event loop, and mosquitto on the same two shared cores while kinesalite (CPU-bound) ' +
@@ -98,8 +97,9 @@ export const EXPLANATIONS: Record<string, (r: BenchResults) => string> = {
     );
   },
   'window.bridge-w1000-l20': (r) =>
-    'the sink now keeps several PutRecords calls in flight (BRIDGE_MAX_CALLS_IN_FLIGHT, 8), so the ceiling is no ' +
-    `longer 500 / L; what is left is CPU: at ${microsPerMessage(r)} per message the bridge needs most of a core for ` +
+    'the sink keeps several PutRecords calls in flight (BRIDGE_MAX_CALLS_IN_FLIGHT, 8) and splits a full window into ' +
+    "about four (batches of W / 4), so the ceiling is no longer 500 / L and one call's refill overlaps the others' " +
+    `wait; what is left is CPU: at ${microsPerMessage(r)} per message the bridge needs most of a core for ` +
     '50,000 msg/s, and it shares two cores with mosquitto (which sends every message) and, in a run like this one, ' +
     'with other work on the machine. Each refill of the window (PUBACKs out, the broker sends, the bridge encodes) ' +
     'adds to L on the one event loop',

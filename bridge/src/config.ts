@@ -86,6 +86,20 @@ export interface KinesisConfig {
   readonly requestTimeoutMillis: number;
 }
 
+/**
+ * PutRecords calls a full window is split into by default. With a window of W pending messages, batches of W / 4 keep
+ * about four calls in flight: while one call's messages are refilled (PUBACKs out, the broker sends, the bridge
+ * encodes), the other three are waiting on Kinesis, so the refill overlaps the wait instead of adding to it. Measured
+ * at W = 1000, L = 20 ms (bench/out, three rounds each): batches of 500 ran at 66-70% of min(W, 1000) / L, 334 at
+ * 72-75%, 250 at 77-80%, 200 at 74-80%, 125 at 62-63% (more calls, more PUBACK segments, more broker wake-ups).
+ */
+export const CALLS_PER_WINDOW = 4;
+
+/** The default records per PutRecords call: a quarter of the window, at most 500. */
+export function defaultBatchRecords(maxPendingMessages: number): number {
+  return Math.max(1, Math.min(PUT_RECORDS_MAX_RECORDS, Math.ceil(maxPendingMessages / CALLS_PER_WINDOW)));
+}
+
 /** Every default, in one place. */
 export const DEFAULTS = {
   MQTT_PROTOCOL_VERSION: 4,
@@ -93,7 +107,6 @@ export const DEFAULTS = {
   BRIDGE_MAX_PENDING_MESSAGES: 10_000,
   BRIDGE_MAX_PENDING_BYTES: 32 * 1024 * 1024,
   BRIDGE_LINGER_MILLIS: 0,
-  BRIDGE_MAX_BATCH_RECORDS: PUT_RECORDS_MAX_RECORDS,
   BRIDGE_MAX_BATCH_BYTES: PUT_RECORDS_MAX_BYTES,
   BRIDGE_MAX_CALLS_IN_FLIGHT: 8,
   BRIDGE_RETRY_MIN_MILLIS: 100,
@@ -367,7 +380,12 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     },
     kinesis: {
       streamName,
-      maxBatchRecords: int('BRIDGE_MAX_BATCH_RECORDS', 1, PUT_RECORDS_MAX_RECORDS),
+      maxBatchRecords: int(
+        'BRIDGE_MAX_BATCH_RECORDS',
+        1,
+        PUT_RECORDS_MAX_RECORDS,
+        defaultBatchRecords(maxPendingMessages),
+      ),
       maxBatchBytes: int('BRIDGE_MAX_BATCH_BYTES', 1024 * 1024 + 256, PUT_RECORDS_MAX_BYTES),
       lingerMillis: int('BRIDGE_LINGER_MILLIS', 0, 10_000),
       maxCallsInFlight: int('BRIDGE_MAX_CALLS_IN_FLIGHT', 1, 64),

@@ -8,7 +8,7 @@
  * - `handlers/publish.js`, QoS 1: MQTT.js calls `client.handleMessage(packet, cb)`; on `cb()` it sends the PUBACK and
  *   then calls `done` (the pipeline's `nextTickWork`), which handles the next incoming packet. On `cb(err)` it calls
  *   `done(err)` and sends no PUBACK; `nextTickWork` ignores its argument and goes on with the next packet.
- * - So `handleMessage` takes the message and calls `cb(new DeferredAck())` at once: MQTT.js keeps reading (PINGRESP
+ * - So `handleMessage` takes the message and calls `cb(DEFERRED)` (one shared `DeferredAck`) at once: MQTT.js keeps reading (PINGRESP
  *   included, so keepalive works) and never acknowledges. The bridge acknowledges later with `client._writePacket(
  *   {cmd: 'puback', messageId})`, after checking that the client is connected and its stream is the one the message
  *   arrived on. `_writePacket` writes to the current stream or nowhere; `_sendPacket` is not used because, while

@@ -39,6 +39,20 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ healthPort: 8080, metricsIntervalMillis: 60_000, maxPendingMessages: 10_000 });
   });
 
+  it.each<[string, Record<string, string>, number]>([
+    ['the default window of 10,000: full calls', {}, 500],
+    ['a window of 1,000: four calls of 250 in flight', { BRIDGE_MAX_PENDING_MESSAGES: '1000' }, 250],
+    ['a window of 100', { BRIDGE_MAX_PENDING_MESSAGES: '100' }, 25],
+    ['a window of 2: never an empty batch', { BRIDGE_MAX_PENDING_MESSAGES: '2' }, 1],
+    [
+      'an explicit batch size over the window rule',
+      { BRIDGE_MAX_PENDING_MESSAGES: '1000', BRIDGE_MAX_BATCH_RECORDS: '500' },
+      500,
+    ],
+  ])('splits a full window into PutRecords calls by default: %s', (_case, env, batch) => {
+    expect(loadConfig({ ...BASE, ...env }).kinesis.maxBatchRecords).toBe(batch);
+  });
+
   it.each([['mqtt://127.0.0.1:1883'], ['mqtt://localhost'], ['mqtt://[::1]:1883'], ['mqtt://127.1.2.3']])(
     'accepts plain %s (loopback) without credentials',
     (url) => {
