@@ -90,8 +90,9 @@ export interface KinesisConfig {
  * PutRecords calls a full window is split into by default. With a window of W pending messages, batches of W / 4 keep
  * about four calls in flight: while one call's messages are refilled (PUBACKs out, the broker sends, the bridge
  * encodes), the other three are waiting on Kinesis, so the refill overlaps the wait instead of adding to it. Measured
- * at W = 1000, L = 20 ms (bench/out, three rounds each): batches of 500 ran at 66-70% of min(W, 1000) / L, 334 at
- * 72-75%, 250 at 77-80%, 200 at 74-80%, 125 at 62-63% (more calls, more PUBACK segments, more broker wake-ups).
+ * at W = 1000, L = 20 ms (the ack-window benchmark's W = 1000 case, three rounds each): batches of 500 ran at 66-70%
+ * of min(W, 1000) / L, 334 at 72-75%, 250 at 77-80%, 200 at 74-80%, 125 at 62-63% (more calls, more PUBACK segments,
+ * more broker wake-ups).
  */
 export const CALLS_PER_WINDOW = 4;
 

@@ -8,11 +8,11 @@
  * - `handlers/publish.js`, QoS 1: MQTT.js calls `client.handleMessage(packet, cb)`; on `cb()` it sends the PUBACK and
  *   then calls `done` (the pipeline's `nextTickWork`), which handles the next incoming packet. On `cb(err)` it calls
  *   `done(err)` and sends no PUBACK; `nextTickWork` ignores its argument and goes on with the next packet.
- * - So `handleMessage` takes the message and calls `cb(DEFERRED)` (one shared `DeferredAck`) at once: MQTT.js keeps reading (PINGRESP
- *   included, so keepalive works) and never acknowledges. The bridge acknowledges later with `client._writePacket(
- *   {cmd: 'puback', messageId})`, after checking that the client is connected and its stream is the one the message
- *   arrived on. `_writePacket` writes to the current stream or nowhere; `_sendPacket` is not used because, while
- *   disconnected, it queues packets and would send an old packet id's PUBACK on the next connection.
+ * - So `handleMessage` takes the message and calls `cb(DEFERRED)` (one shared `DeferredAck`) at once: MQTT.js keeps
+ *   reading (PINGRESP included, so keepalive works) and never acknowledges. The bridge acknowledges later with
+ *   `client._writePacket({cmd: 'puback', messageId})`, after checking that the client is connected and its stream is
+ *   the one the message arrived on. `_writePacket` writes to the current stream or nowhere; `_sendPacket` is not used
+ *   because, while disconnected, it queues packets and would send an old packet id's PUBACK on the next connection.
  * - `handleMessage` is set before `connect()` (the client is built with `manualConnect`): a resumed session's queued
  *   messages arrive right behind the CONNACK, and any message nothing holds is acknowledged by MQTT.js's default.
  * - Each connection is a new client with `reconnectPeriod: 0`: after a close, old packet ids die with their client and
@@ -85,7 +85,6 @@ export interface SessionStats {
   consecutiveFailures: number;
 }
 
-/** The MQTT.js client's private method used to send a PUBACK (see the module comment). */
 /**
  * Turns Nagle's algorithm off on a connection's socket (TCP_NODELAY; a TLS socket passes it to its TCP socket). The
  * PUBACKs of one written batch leave as one segment anyway (mqtt-packet corks the stream until the next tick), but
@@ -98,6 +97,7 @@ function turnNagleOff(stream: unknown): void {
   (stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
 }
 
+/** The MQTT.js client's private method used to send a PUBACK (see the module comment). */
 type PacketWriter = { _writePacket(packet: { cmd: 'puback'; messageId: number }): void };
 
 /** The one error handed to MQTT.js for every deferred PUBACK (only its truthiness matters to publish.js). */
