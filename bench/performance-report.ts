@@ -1,6 +1,7 @@
 /** `docs/performance.md`, generated from the results of a bench run. Pure: results in, Markdown out. */
 import { drainSeconds, fleetRate, formatDuration, LANE_HEADROOM, lanesNeeded } from './capacity';
 import { chartSvg, PALETTE, type Panel } from './chart';
+import { CALLS_PER_WINDOW } from '../bridge/src/config';
 import { SCENARIOS } from './cost-report';
 import { formatNumber, type Figure } from './support/figures';
 import { markdownTable } from './support/table';
@@ -98,7 +99,8 @@ export const EXPLANATIONS: Record<string, (r: BenchResults) => string> = {
   },
   'window.bridge-w1000-l20': (r) =>
     'the sink keeps several PutRecords calls in flight (BRIDGE_MAX_CALLS_IN_FLIGHT, 8) and splits a full window into ' +
-    "about four (batches of W / 4), so the ceiling is no longer 500 / L and one call's refill overlaps the others' " +
+    `about ${CALLS_PER_WINDOW} (batches of W / ${CALLS_PER_WINDOW}), so the ceiling is no longer 500 / L and one call's ` +
+    "refill overlaps the others' " +
     `wait; what is left is CPU: at ${microsPerMessage(r)} per message the bridge needs most of a core for ` +
     '50,000 msg/s, and it shares two cores with mosquitto (which sends every message) and, in a run like this one, ' +
     'with other work on the machine. Each refill of the window (PUBACKs out, the broker sends, the bridge encodes) ' +
@@ -144,20 +146,20 @@ function sessionWhy(f: Figure, r: BenchResults): string {
   const cell = sessionCell(f.id);
   const d = (r.details['broker-window'] as Record<string, { meanCallMillis?: number }> | undefined)?.[f.id];
   if (!cell || !d?.meanCallMillis || !(f.value > 0)) return 'see the note';
-  const served = (cell.window * 1000) / (d.meanCallMillis + cell.rttMillis);
+  const waited = d.meanCallMillis + cell.rttMillis;
+  const served = (cell.window * 1000) / waited;
   const cycle = (cell.window * 1000) / f.value;
-  const extra = cycle - (d.meanCallMillis + cell.rttMillis);
   return (
     `at the latency the stand-in really served (${d.meanCallMillis.toFixed(1)} ms) the bound is ${formatNumber(served)} msg/s, ` +
     `of which this is ${((f.value / served) * 100).toFixed(0)}%. Each cycle of the window took ${cycle.toFixed(1)} ms ` +
-    `against ${(d.meanCallMillis + cell.rttMillis).toFixed(1)} ms of waiting: ${((extra * 1000) / cell.window).toFixed(0)} µs ` +
+    `against ${waited.toFixed(1)} ms of waiting: ${(((cycle - waited) * 1000) / cell.window).toFixed(0)} µs ` +
     `per message of the window, where the bridge's own CPU per message is ${microsPerMessage(r)} (the instant-sink figure); ` +
     'the rest is the broker sending and the proxy forwarding on the same two cores (the proxy moved to a process of its ' +
-    'own changed nothing: 80-84% against 82-85% in this cell). ' +
+    'own changed nothing: at W=50, L=10 ms, RTT=1 ms 80-84% against 82-85%). ' +
     'The W messages arrive together, are encoded one after another and written in one call, so their refill is serial ' +
     'with the wait; it weighs most where L + RTT is shortest. Starting a call before the whole window is in (a batch ' +
-    'limit of a quarter of what is pending) gained 2 to 3 points in these cells and was left out: it multiplies the ' +
-    'PutRecords calls, each with its own signing and HTTP cost on the real SDK'
+    'limit of a quarter of what is pending) gained 2 to 3 points in the L=10 ms, RTT=1 ms cells and was left out: it ' +
+    'multiplies the PutRecords calls, each with its own signing and HTTP cost on the real SDK'
   );
 }
 
