@@ -11,6 +11,7 @@ import { stopEverything, track } from './support/children';
 import { startHttpFaultProxy } from './support/http-fault-proxy';
 import { createMqttTap } from './support/mqtt-tap';
 import { readRss } from './support/rss';
+import { waitForSettled, type SettleOutcome } from './support/settle';
 import { startTcpProxy } from './support/tcp-proxy';
 
 afterAll(async () => {
@@ -136,5 +137,52 @@ describe('the chaos harness', () => {
     const r = readRss(process.pid);
     expect(r?.rss).toBeGreaterThan(10 * 1024 * 1024);
     expect(r?.hwm).toBeGreaterThanOrEqual(r!.rss);
+  });
+});
+
+/**
+ * A pipeline on a fake clock for the settle rule: `stored(t)` records are in the tables at second t, `total` are due,
+ * `lost` of them never arrive. Sleeping and waiting for the poller advance the clock instead of taking time.
+ */
+function fakePipeline(stored: (seconds: number) => number, total: number, lost = 0) {
+  let t = 0;
+  const processed = () => Math.min(total, Math.floor(stored(t / 1000)));
+  return {
+    now: () => t,
+    sleep: async (ms: number) => void (t += ms),
+    progress: processed,
+    caughtUp: async (timeoutMillis: number) => {
+      const until = t + timeoutMillis;
+      while (t < until && processed() < total) t += 100;
+      return processed() >= total;
+    },
+    audit: async () => ({ balanced: lost === 0 && processed() >= total }),
+  };
+}
+
+describe('settling: a scenario waits while the pipeline moves and gives up when it stops', () => {
+  const limits = { stallMillis: 60_000, capMillis: 900_000 };
+  it.each<[string, (s: number) => number, number, SettleOutcome, number, number]>([
+    // name, records stored by second s, records lost, outcome, ended after at least / at most seconds
+    ['a slow machine storing 200 records/s settles after the old 300 s limit', (s) => 200 * s, 0, 'balanced', 500, 502],
+    ['a fast machine settles at once', (s) => 5000 * s, 0, 'balanced', 20, 22],
+    [
+      'a pause shorter than the stall window (a retry backoff) is waited out',
+      (s) => (s < 50 ? 1000 * s : s < 90 ? 50_000 : 1000 * (s - 40)),
+      0,
+      'balanced',
+      140,
+      142,
+    ],
+    ['a lost record fails one stall window after the last record moved', (s) => 1000 * s, 1, 'stalled', 160, 162],
+    ['a pipeline that never moves fails after one stall window', () => 0, 0, 'stalled', 60, 62],
+    ['a pipeline that moves too slowly for the cap ends at the cap', (s) => 10 * s, 0, 'cap', 900, 922],
+  ])('%s', async (_name, stored, lost, outcome, atLeast, atMost) => {
+    const pipeline = fakePipeline(stored, 100_000, lost);
+    const ended = await waitForSettled(pipeline, limits);
+    expect(ended.outcome).toBe(outcome);
+    expect(ended.audit.balanced).toBe(outcome === 'balanced');
+    expect(ended.settledAt / 1000).toBeGreaterThanOrEqual(atLeast);
+    expect(ended.settledAt / 1000).toBeLessThanOrEqual(atMost);
   });
 });

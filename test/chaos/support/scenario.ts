@@ -10,27 +10,28 @@ import { auditTables, type AuditReport } from './audit';
 import type { BridgeProcess } from './bridge-process';
 import { LOGS_DIR, logFiles } from './results';
 import { sampleRss, type RssSampler } from './rss';
+import { waitForSettled, type SettleOutcome } from './settle';
 import { TABLES, type World } from './world';
 
-/** Waits until the poller has caught up and the tables match the books, or the timeout; returns the last audit. */
+/**
+ * Waits until the poller has caught up and the tables match the books; gives up once the poller processed no record for
+ * `stallMillis` (the books are short and nothing moves: a loss) or after `capMillis` in all (see settle.ts).
+ */
 export async function settle(
   world: World,
   poller: StreamPoller,
   books: readonly FeedBooks[],
-  timeoutMillis: number,
-): Promise<{ audit: AuditReport; settledAt: number }> {
-  const deadline = Date.now() + timeoutMillis;
-  let audit: AuditReport | undefined;
-  for (;;) {
-    const left = deadline - Date.now();
-    const caughtUp = await poller.waitUntilCaughtUp(Math.max(1000, Math.min(left, 20_000)));
-    if (caughtUp || Date.now() >= deadline) {
-      audit = await auditTables(world.ddbDirect!, TABLES, books);
-      if (audit.balanced) return { audit, settledAt: Date.now() };
-    }
-    if (Date.now() >= deadline) return { audit: audit!, settledAt: Date.now() };
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  capMillis: number,
+  stallMillis?: number,
+): Promise<{ audit: AuditReport; settledAt: number; outcome: SettleOutcome }> {
+  return waitForSettled(
+    {
+      progress: () => poller.stats().recordsProcessed,
+      caughtUp: (ms) => poller.waitUntilCaughtUp(ms),
+      audit: () => auditTables(world.ddbDirect!, TABLES, books),
+    },
+    { capMillis, ...(stallMillis === undefined ? {} : { stallMillis }) },
+  );
 }
 
 /** One line of the poller's counters, for the report's notes. */
