@@ -8,7 +8,7 @@
  * - the real bridge process, the local runner's stream poller and the real ingest handler.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
@@ -179,7 +179,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const tap = createMqttTap();
   const brokerProxy = track('broker proxy', await startTcpProxy({ targetPort: holder.mosquitto.port, tap: tap.tap }));
 
-  const kinesis = track('kinesalite', await startKinesaliteProcess());
+  mkdirSync(LOGS_DIR, { recursive: true });
+  const kinesis = track('kinesalite', await startKinesaliteProcess(join(LOGS_DIR, `${options.id}-kinesalite.log`)));
   const kinesisProxy = track('kinesis proxy', await startTcpProxy({ targetPort: kinesis.port }));
   const kinesisClient = localKinesisClient(kinesis.endpoint);
   track('kinesis client', { stop: () => kinesisClient.destroy() });
@@ -291,6 +292,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
               ? `on-failure ${JSON.stringify(e.record)}`
               : `${e.kind} ${e.shardId} ${'attempt' in e ? `attempt ${e.attempt}` : ''} ${e.error?.message ?? ''}`;
           world.pollerEvents.push(`${new Date().toISOString()} ${line}`);
+          appendFileSync(join(LOGS_DIR, `${options.id}-poller.log`), `${new Date().toISOString()} ${line}\n`);
           if (world.pollerEvents.length > 200) world.pollerEvents.shift();
         },
       });
