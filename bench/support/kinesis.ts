@@ -4,11 +4,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
-import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startChildService, waitForLine } from '../../local/services/child-service';
-import { freePort } from '../../local/services/free-port';
+import { startKinesisLocalProcess } from '../../local/services/kinesis-local-process';
 
 /** Fake credentials and region for local endpoints. */
 export const LOCAL_AWS_ENV = {
@@ -28,19 +26,8 @@ export interface KinesisProcess {
 
 /** Starts kinesalite in a child process and resolves once it listens. */
 export async function startKinesisProcess(options: { readonly port?: number } = {}): Promise<KinesisProcess> {
-  const port = options.port ?? (await freePort());
-  const service = startChildService({
-    name: 'kinesalite',
-    args: ['--import', 'tsx', join(__dirname, 'kinesis-process.ts'), '--port', String(port)],
-    killAfterMillis: 3000,
-  });
-  await waitForLine(service, '"ready":true');
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    process: service.process,
-    stop: async () => void (await service.stop()),
-  };
+  const kinesis = await startKinesisLocalProcess(options);
+  return { endpoint: kinesis.endpoint, port: kinesis.port, process: kinesis.service.process, stop: kinesis.stop };
 }
 
 /** A Kinesis client for a local endpoint: HTTP/1.1 keep-alive (kinesalite speaks no HTTP/2). */

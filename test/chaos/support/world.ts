@@ -20,7 +20,7 @@ const AUDIT_REQUEST_TIMEOUT_MILLIS = 30_000;
 import { createTables } from '../../../local/services/create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/services/dynamodb-local';
 import type { KinesisLocal } from '../../../local/services/kinesis-local';
-import { startKinesaliteProcess } from './kinesalite-process';
+import { startKinesisLocalProcess } from '../../../local/services/kinesis-local-process';
 import { createHandler } from '../../../functions/ingest';
 import { Logger } from '../../../functions/shared/logger';
 import { Metrics } from '../../../functions/shared/metrics';
@@ -31,7 +31,7 @@ import type { FeedOptions } from '../../../local/simulator/feed';
 import { feedFilter } from '../../../local/simulator/feed';
 import { startMosquitto, type Mosquitto, type MosquittoOptions } from '../../support/mosquitto';
 import { startBridge, type BridgeProcess } from './bridge-process';
-import { track } from './children';
+import { track, trackChild } from './children';
 import { startHttpFaultProxy, type HttpFaultProxy } from './http-fault-proxy';
 import { createMqttTap, type MqttTap } from './mqtt-tap';
 import { LOGS_DIR, logFiles } from './results';
@@ -180,7 +180,13 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const brokerProxy = track('broker proxy', await startTcpProxy({ targetPort: holder.mosquitto.port, tap: tap.tap }));
 
   mkdirSync(LOGS_DIR, { recursive: true });
-  const kinesis = track('kinesalite', await startKinesaliteProcess(join(LOGS_DIR, `${options.id}-kinesalite.log`)));
+  // kinesalite in a process of its own, so that Kinesis's work runs on the other core, not in this process, which also
+  // runs the poller, the handler and the simulator (the bottleneck of a 100,000-message scenario otherwise).
+  const kinesis = track(
+    'kinesalite',
+    await startKinesisLocalProcess({ logFile: join(LOGS_DIR, `${options.id}-kinesalite.log`) }),
+  );
+  trackChild(kinesis.service.process);
   const kinesisProxy = track('kinesis proxy', await startTcpProxy({ targetPort: kinesis.port }));
   const kinesisClient = localKinesisClient(kinesis.endpoint);
   track('kinesis client', { stop: () => kinesisClient.destroy() });

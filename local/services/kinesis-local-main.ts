@@ -1,9 +1,9 @@
 /**
- * kinesalite in its own process for the benchmarks (`tsx bench/support/kinesis-process.ts --port N`), so that
- * Kinesis's own CPU does not share an event loop with the code being measured. Prints `{"ready":true}` once
- * listening; SIGTERM stops it.
+ * kinesalite in its own process (`tsx local/services/kinesis-local-main.ts --port N`), so that Kinesis's own CPU does
+ * not share an event loop with the code being measured or tested. Prints `{"ready":true}` once listening, one stderr
+ * line per request its client abandoned mid-request (dropped, see dropAbortedRequests); SIGTERM stops it.
  */
-import { startKinesisLocal } from '../../local/services/kinesis-local';
+import { startKinesisLocal } from './kinesis-local';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -12,7 +12,11 @@ async function main(): Promise<void> {
     console.error(`--port must be a port number, got ${JSON.stringify(args)}`);
     process.exit(2);
   }
-  const kinesis = await startKinesisLocal({ port });
+  const kinesis = await startKinesisLocal({
+    port,
+    onAbortedRequest: () =>
+      console.error(`${new Date().toISOString()} kinesalite: a request its client abandoned mid-request was dropped`),
+  });
   console.log(JSON.stringify({ ready: true, port: kinesis.port }));
   const stop = () => {
     void kinesis.stop().then(() => process.exit(0));
