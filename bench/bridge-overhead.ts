@@ -13,7 +13,8 @@ import { drainWithBareClient } from './support/bare-mqtt-drain';
 import { drainWithBridge, writeWithSinkAlone } from './support/bridge-in-process';
 import type { BenchContext, BenchOutput } from './support/context';
 import { makeFigure } from './support/figures';
-import { createBenchStream, localKinesisClient, startKinesisProcess } from './support/kinesis';
+import { startKinesisLocalProcess } from '../local/services/kinesis-local-process';
+import { createBenchStream, localKinesisClient } from './support/kinesis';
 import { benchMessage, customerOf } from './support/messages';
 import { startMosquitto } from './support/mosquitto';
 import { median, medianRound, ratePerSecond } from './support/stats';
@@ -27,7 +28,7 @@ export async function benchBridgeOverhead(ctx: BenchContext): Promise<BenchOutpu
   const rounds = ctx.quick ? 1 : 3;
   const timeout = ctx.quick ? 60_000 : 300_000;
   const mosquitto = await startMosquitto({ maxInflight: OVERHEAD_MAX_INFLIGHT });
-  const kinesis = await startKinesisProcess();
+  const kinesis = await startKinesisLocalProcess();
   process.env.AWS_ENDPOINT_URL_KINESIS = kinesis.endpoint;
   const admin = localKinesisClient(kinesis.endpoint);
   const rates = { a: [] as number[], instant: [] as number[], kinesis: [] as number[], b: [] as number[] };

@@ -15,7 +15,8 @@ import { prepareBacklog } from './support/backlog';
 import { bundleBridge, startBundledBridge } from './support/bundled-bridge';
 import type { BenchContext, BenchOutput } from './support/context';
 import { makeFigure } from './support/figures';
-import { createBenchStream, localKinesisClient, startKinesisProcess } from './support/kinesis';
+import { startKinesisLocalProcess } from '../local/services/kinesis-local-process';
+import { createBenchStream, localKinesisClient } from './support/kinesis';
 import { customerOf, filterFor } from './support/messages';
 import { startMosquitto } from './support/mosquitto';
 import { readProcStatus, type ProcMemory } from './support/proc-status';
@@ -61,7 +62,7 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchOutput> {
     logFile: join(dir, 'memory-bridge.log'),
     env: { LOG_LEVEL: 'WARN' },
   });
-  let kinesis: Awaited<ReturnType<typeof startKinesisProcess>> | undefined;
+  let kinesis: Awaited<ReturnType<typeof startKinesisLocalProcess>> | undefined;
   const bridges: BridgeProcess[] = [];
   try {
     ctx.log('memory: reference, the bridge on an empty session');
@@ -84,7 +85,7 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchOutput> {
     const readyDuringOutage = (await getJson(outage.healthPort, '/readyz'))?.status === 200;
 
     ctx.log('memory: Kinesis back on the same port; draining the backlog');
-    kinesis = await startKinesisProcess({ port: kinesisPort });
+    kinesis = await startKinesisLocalProcess({ port: kinesisPort });
     const admin = localKinesisClient(kinesis.endpoint);
     await createBenchStream(admin, 2, STREAM);
     admin.destroy();

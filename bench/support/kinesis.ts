@@ -1,12 +1,10 @@
 /**
- * Kinesis for the benchmarks: kinesalite in a child process on a loopback port, a keep-alive HTTP/1.1 client for it,
- * and a stream ready to write.
+ * Kinesis for the benchmarks: a keep-alive HTTP/1.1 client for a local kinesalite (started in its own process by
+ * local/services/kinesis-local-process.ts) and a stream ready to write.
  */
-import type { ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startKinesisLocalProcess } from '../../local/services/kinesis-local-process';
 
 /** Fake credentials and region for local endpoints. */
 export const LOCAL_AWS_ENV = {
@@ -15,20 +13,6 @@ export const LOCAL_AWS_ENV = {
   AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
 } as const;
-
-/** A running kinesalite process. */
-export interface KinesisProcess {
-  readonly endpoint: string;
-  readonly port: number;
-  readonly process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts kinesalite in a child process and resolves once it listens. */
-export async function startKinesisProcess(options: { readonly port?: number } = {}): Promise<KinesisProcess> {
-  const kinesis = await startKinesisLocalProcess(options);
-  return { endpoint: kinesis.endpoint, port: kinesis.port, process: kinesis.service.process, stop: kinesis.stop };
-}
 
 /** A Kinesis client for a local endpoint: HTTP/1.1 keep-alive (kinesalite speaks no HTTP/2). */
 export function localKinesisClient(endpoint: string): KinesisClient {

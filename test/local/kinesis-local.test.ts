@@ -12,6 +12,7 @@ import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { localKinesisClient } from '../../local/aws-clients';
 import { startKinesisLocal, type KinesisLocal } from '../../local/services/kinesis-local';
 import { startKinesisLocalProcess } from '../../local/services/kinesis-local-process';
+import { until } from '../support/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinesis-local-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,14 +28,6 @@ async function abandonRequestMidBody(port: number): Promise<void> {
   );
   await new Promise((r) => setTimeout(r, 200));
   socket.resetAndDestroy();
-}
-
-async function until(what: string, check: () => boolean, timeoutMillis = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMillis} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('the local Kinesis when a client abandons a request mid-body', () => {
@@ -66,7 +59,7 @@ describe('the local Kinesis when a client abandons a request mid-body', () => {
     try {
       // WHEN a client sends part of a request and resets its connection
       await abandonRequestMidBody(kinesis.port);
-      await until('the request counted as dropped', dropped);
+      await until(dropped, 10_000, 'the request counted as dropped');
 
       // THEN it still answers the next request
       await new Promise((r) => setTimeout(r, 200));

@@ -5,6 +5,7 @@ import { localKinesisClient } from '../../local/aws-clients';
 import { createStream } from '../../local/pipeline';
 import { startKinesisLocal, type KinesisLocal } from '../../local/services/kinesis-local';
 import { startStreamPoller, type StreamPoller, type StreamPollerOptions } from '../../local/stream-poller';
+import { until } from '../support/until';
 
 let kinesis: KinesisLocal;
 let client: KinesisClient;
@@ -53,14 +54,6 @@ async function poll(options: Omit<StreamPollerOptions, 'client'>): Promise<Strea
   });
   pollers.push(poller);
   return poller;
-}
-
-async function until(condition: () => boolean, timeoutMillis = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('the stream poller', () => {

@@ -15,14 +15,13 @@ import { TABLES, type World } from './world';
 
 /**
  * Waits until the poller has caught up and the tables match the books; gives up once the poller processed no record for
- * `stallMillis` (the books are short and nothing moves: a loss) or after `capMillis` in all (see settle.ts).
+ * a minute (the books are short and nothing moves: a loss) or after `capMillis` in all (see settle.ts).
  */
 export async function settle(
   world: World,
   poller: StreamPoller,
   books: readonly FeedBooks[],
   capMillis: number,
-  stallMillis?: number,
 ): Promise<{ audit: AuditReport; settledAt: number; outcome: SettleOutcome }> {
   return waitForSettled(
     {
@@ -30,7 +29,7 @@ export async function settle(
       caughtUp: (ms) => poller.waitUntilCaughtUp(ms),
       audit: () => auditTables(world.ddbDirect!, TABLES, books),
     },
-    { capMillis, ...(stallMillis === undefined ? {} : { stallMillis }) },
+    { capMillis },
   );
 }
 

@@ -297,8 +297,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
             e.kind === 'on-failure'
               ? `on-failure ${JSON.stringify(e.record)}`
               : `${e.kind} ${e.shardId} ${'attempt' in e ? `attempt ${e.attempt}` : ''} ${e.error?.message ?? ''}`;
-          world.pollerEvents.push(`${new Date().toISOString()} ${line}`);
-          appendFileSync(join(LOGS_DIR, `${options.id}-poller.log`), `${new Date().toISOString()} ${line}\n`);
+          const entry = `${new Date().toISOString()} ${line}`;
+          world.pollerEvents.push(entry);
+          appendFileSync(join(LOGS_DIR, `${options.id}-poller.log`), `${entry}\n`);
           if (world.pollerEvents.length > 200) world.pollerEvents.shift();
         },
       });
